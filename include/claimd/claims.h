@@ -1,0 +1,27 @@
+/* claims.h — rule-based claim extraction: sentences, attribution, stance, hedges,
+ * quantities, entities, time, check-worthiness. Pure: text in, JSON out; the lexicons
+ * are loaded once (claims_new) and shared read-only. No logging. */
+#ifndef CLAIMD_CLAIMS_H
+#define CLAIMD_CLAIMS_H
+#include <stddef.h>
+#include <jansson.h>
+
+struct claims_ctx;
+
+/* Loads lexicons from dir (cue verbs, hedges, denials, gazetteer...). On failure returns
+ * -errno and writes a reason to err. */
+int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size_t errlen);
+struct claims_ctx *claims_free(struct claims_ctx *c);
+
+/* text: clean plain text (boilerplate already removed), paragraphs separated by blank
+ * lines. published: ISO 8601 date-time of the article or NULL. Returns 0 and a new JSON
+ * array of claim objects with: sentence, speaker ({text,type,name} or null), cue, stance,
+ * hedges, quantities, entities, time, score. The caller adds id, article_id, source, url,
+ * published. */
+int claims_extract(const struct claims_ctx *c, const char *text, const char *published,
+		   json_t **ret);
+
+/* Default lexicon directory for tools: $CLAIMD_LEXICON_DIR, else the compiled default. */
+const char *claims_default_lexicon_dir(void);
+
+#endif

@@ -1,0 +1,59 @@
+/* fetch.h — HTTP(S) and (when allowed) file:// transfers on libcurl's multi socket
+ * interface, driven by the loop. Enforces the body cap while downloading (after
+ * decompression), at most 5 redirects, connect/total timeouts, http/https only.
+ * No logging: results carry the reason. */
+#ifndef CLAIMD_FETCH_H
+#define CLAIMD_FETCH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "claimd/loop.h"
+
+struct fetcher;
+
+struct fetch_request {
+	const char *url;
+	const char *etag;          /* If-None-Match, or NULL */
+	const char *last_modified; /* If-Modified-Since, or NULL */
+	bool allow_file;
+	int64_t max_body;
+	int64_t connect_timeout_ms;
+	int64_t timeout_ms;
+	void *ud;                  /* handed back in the result */
+};
+
+struct fetch_result {
+	void *ud;
+	int err;                   /* 0, or -errno style reason class (see errmsg) */
+	const char *errmsg;        /* human-readable reason when err != 0 */
+	long status;               /* HTTP status, 0 when none */
+	const char *body; size_t len;
+	const char *etag, *last_modified, *content_type;
+	const char *effective_url;
+	const char *permanent_url; /* set when a 301/308 moved the resource */
+	int64_t retry_after_ms;    /* from Retry-After, -1 when absent */
+	int64_t max_age_ms;        /* from Cache-Control max-age, -1 when absent */
+	bool too_large;
+	uint64_t bytes;            /* received (decompressed) */
+};
+
+typedef void (*fetch_done_fn)(const struct fetch_result *r, void *ctx);
+
+struct fetch_cfg {
+	int max_parallel;
+	int max_per_host;
+	const char *user_agent;
+};
+
+int fetch_new(struct loop *loop, const struct fetch_cfg *cfg, fetch_done_fn done, void *ctx,
+	      struct fetcher **ret);
+/* Waits for nothing: aborts transfers still running. */
+struct fetcher *fetch_free(struct fetcher *f);
+int fetch_set_limits(struct fetcher *f, const struct fetch_cfg *cfg);
+/* Starts a transfer; done is called later from the loop, exactly once. */
+int fetch_start(struct fetcher *f, const struct fetch_request *req);
+size_t fetch_in_flight(const struct fetcher *f);
+/* Cancels every transfer whose ud matches (done is not called for them). */
+void fetch_cancel(struct fetcher *f, void *ud);
+
+#endif

@@ -1,0 +1,21 @@
+/* msgid.h — journald MESSAGE_IDs; systemd/claimd.catalog explains each. Never change an id. */
+#ifndef CLAIMD_MSGID_H
+#define CLAIMD_MSGID_H
+
+#define MSGID_STARTED            "ce2e1b338f56d729cc802ec6688c677d" /* claimd started */
+#define MSGID_STOPPED            "f9831770b22e422ac5cd072fd7c9ce48" /* claimd stopped */
+#define MSGID_PUBLISHER_BOUND    "5e95bc2dbaa3cd1635db5ca651d4eba8" /* publisher bound */
+#define MSGID_SOURCE_FAILING     "d9463f5a2d7c32c5827ab90356684001" /* source failing */
+#define MSGID_SOURCE_RECOVERED   "7436fe9ddc03ee2211799f5d849157d2" /* source recovered */
+#define MSGID_SOURCE_DISABLED    "c5c99ff0ca06235e6e0bf44f9c97a638" /* source disabled (failing for longer than disable_after) */
+#define MSGID_FEED_UNPARSEABLE   "76afc0aa118809ab0053b81738fcd4dc" /* feed unparseable */
+#define MSGID_FEED_ILLFORMED     "5d376c65d6b5071c125f8d98b364d726" /* feed ill-formed, recovered */
+#define MSGID_CONFIG_RELOADED    "a60fd1797e801d0e7cfc36f8f27bc2e7" /* configuration reloaded */
+#define MSGID_CONFIG_REJECTED    "29b5c8e4d077f19805ea6433269e9a85" /* configuration rejected */
+#define MSGID_STATE_ERROR        "b3f22fa359af3bf92a4049170d2b1efd" /* state database error */
+#define MSGID_SOURCE_REDIRECTED  "caae433015c862b78a1c7430741fe107" /* source permanently redirected */
+#define MSGID_BODY_TOO_LARGE     "9c556cb42f97be0eb829b299002104f0" /* body over the size limit */
+#define MSGID_ARTICLE_PUBLISHED  "59d313f7f689a9716524f19f6d757f97" /* article published */
+#define MSGID_LOG_SUPPRESSED     "20ae77206b9e37ed1b0c1ec92eafdb36" /* log messages suppressed */
+
+#endif

@@ -1,0 +1,66 @@
+/* store.h — the SQLite (WAL) state in state_dir/claimd.db: per-source fetch state, the
+ * seen-set and the message journal with both counters. No logging: errors come back as
+ * -errno (SQLITE_FULL -> -ENOSPC, SQLITE_READONLY -> -EROFS, ...) with a reason
+ * available from store_errmsg(). */
+#ifndef CLAIMD_STORE_H
+#define CLAIMD_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct store_source {
+	char *url;             /* current URL (a permanent redirect updates it), or NULL */
+	char *etag;
+	char *last_modified;
+	int64_t next_poll_ms;  /* wall clock */
+	int errors;            /* consecutive failures */
+	int64_t failing_since_ms; /* 0 when healthy */
+	char *last_error;
+};
+
+/* Opens (creating when needed) state_dir/claimd.db. */
+int store_open(const char *state_dir, struct store **ret);
+struct store *store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+
+/* The instance's epoch (random, made once when the state is created). */
+const char *store_epoch(const struct store *s);
+
+int store_source_get(struct store *s, const char *name, struct store_source *ret);
+int store_source_put(struct store *s, const char *name, const struct store_source *src);
+void store_source_clear(struct store_source *src);
+
+/* Transactions around an article and its claims. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+
+/* Seen-set. Returns 0 unseen, 1 seen with the same hash, 2 seen with another hash. */
+int store_seen(struct store *s, const char *article_id, const char *content_hash);
+int store_mark_seen(struct store *s, const char *article_id, const char *content_hash,
+		    int64_t now_ms);
+
+/* Journal. Allocates the next gseq and the topic's next seq (both start at 1, never
+ * reused), and stores the message. body_fn fills the final body for those numbers
+ * (the envelope carries gseq); it returns a new string or NULL on ENOMEM. */
+typedef char *(*store_body_fn)(void *ud, uint64_t gseq, uint64_t seq);
+int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
+			 store_body_fn body_fn, void *ud,
+			 uint64_t *ret_gseq, uint64_t *ret_seq, char **ret_body);
+
+/* Reads messages with gseq > since whose topic starts with prefix, in order; calls fn
+ * for each until it returns non-zero. */
+typedef int (*store_msg_fn)(void *ud, uint64_t gseq, const char *topic, uint64_t seq,
+			    const char *body);
+int store_journal_scan(struct store *s, const char *prefix, uint64_t since,
+		       store_msg_fn fn, void *ud);
+uint64_t store_gseq_high(const struct store *s);   /* last gseq handed out, 0 if none */
+uint64_t store_gseq_low(struct store *s);          /* oldest retained gseq, 0 if none */
+/* Retention: delete older than max_age_ms and beyond max_bytes (0 = no limit). */
+int store_journal_prune(struct store *s, int64_t now_ms, int64_t max_age_ms,
+			int64_t max_bytes);
+int64_t store_journal_bytes(struct store *s);
+
+#endif
