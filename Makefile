@@ -8,9 +8,9 @@ DESTDIR    ?=
 SHARED     ?= ../shared
 PYTHON     ?= /usr/bin/python3
 
-PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih
+PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
-            libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev \
+            libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
             python3-feedparser systemd man-db curl
 
@@ -36,7 +36,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit integration conformance eval bench install uninstall clean check-config
+.PHONY: install-bin all deps run test unit integration conformance eval bench install uninstall clean check-config
 all: $(BINDIR)/claimd $(BINDIR)/claimctl
 
 # Install the Debian packages that are missing; quiet when all are there.
@@ -102,7 +102,7 @@ test: deps
 bench: deps all
 	bench/run.sh $(SHARED)
 
-install: all
+install-bin: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 claimd $(DESTDIR)$(PREFIX)/bin/claimd
 	install -m 0755 claimctl $(DESTDIR)$(PREFIX)/bin/claimctl
@@ -111,3 +111,6 @@ clean:
 	rm -rf build build-san claimd claimctl
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(BUILD)/daemon/claimctl.d
+
+# Further targets (install details, ...) live in mk/*.mk.
+-include mk/*.mk

@@ -24,6 +24,11 @@ struct pub *pub_free(struct pub *p);
 int pub_emit(struct pub *p, const char *topic, const char *schema, json_t *body,
 	     uint64_t *ret_gseq);
 
+/* Sends a body that is not journalled (sys/heartbeat): its gseq is the current high
+ * gseq (the replay cursor a subscriber compares with), its seq the topic's own counter
+ * (persisted). Returns 0 or -errno. */
+int pub_heartbeat(struct pub *p, json_t *body);
+
 /* Counters for heartbeat / STATUS. */
 uint64_t pub_sent(const struct pub *p);
 
