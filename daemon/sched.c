@@ -228,7 +228,9 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 		       -r->err, why, r->retry_after_ms);
 		return;
 	}
-	if (r->permanent_url && strcmp(r->permanent_url, x->st.url ? x->st.url : x->cs.url)) {
+	bool ok_status = r->status == 0 || r->status == 304 || (r->status >= 200 && r->status < 300);
+	if (ok_status && r->permanent_url &&
+	    strcmp(r->permanent_url, x->st.url ? x->st.url : x->cs.url)) {
 		struct log_ctx lc = { .source = x->name, .url = r->permanent_url,
 				      .http_status = 301 };
 		log_ev(LOG_NOTICE, MSGID_SOURCE_REDIRECTED, &lc,

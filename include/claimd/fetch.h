@@ -16,18 +16,22 @@ struct fetch_request {
 	const char *etag;          /* If-None-Match, or NULL */
 	const char *last_modified; /* If-Modified-Since, or NULL */
 	bool allow_file;
-	int64_t max_body;
-	int64_t connect_timeout_ms;
-	int64_t timeout_ms;
+	int64_t max_body;          /* decompressed bytes; <= 0 = 16 MiB */
+	int64_t connect_timeout_ms; /* <= 0 = 10 s */
+	int64_t timeout_ms;        /* whole transfer; <= 0 = 60 s. Slower than 32 B/s for
+				    * half of it (1..30 s) also ends it */
 	void *ud;                  /* handed back in the result */
 };
 
 struct fetch_result {
 	void *ud;
-	int err;                   /* 0, or -errno style reason class (see errmsg) */
+	int err;                   /* 0 (also for HTTP 4xx/5xx: see status), or -ETIMEDOUT,
+				    * -ECONNREFUSED, -EHOSTUNREACH, -ECONNRESET, -EFBIG (body cap),
+				    * -ELOOP (redirects), -EPROTONOSUPPORT, -EPROTO, -EKEYREJECTED
+				    * (TLS verification), -EINVAL, -ENOMEM, -EIO */
 	const char *errmsg;        /* human-readable reason when err != 0 */
 	long status;               /* HTTP status, 0 when none */
-	const char *body; size_t len;
+	const char *body; size_t len; /* NUL-terminated; "" when err != 0 */
 	const char *etag, *last_modified, *content_type;
 	const char *effective_url;
 	const char *permanent_url; /* set when a 301/308 moved the resource */
@@ -37,12 +41,14 @@ struct fetch_result {
 	uint64_t bytes;            /* received (decompressed) */
 };
 
+/* Called from the loop; everything in r is freed when it returns. It may start or cancel
+ * transfers, but must not call fetch_free(). */
 typedef void (*fetch_done_fn)(const struct fetch_result *r, void *ctx);
 
 struct fetch_cfg {
-	int max_parallel;
-	int max_per_host;
-	const char *user_agent;
+	int max_parallel;          /* connections in all; 0 = no limit */
+	int max_per_host;          /* connections per host; 0 = no limit */
+	const char *user_agent;    /* NULL or "" = "claimd/VERSION" */
 };
 
 int fetch_new(struct loop *loop, const struct fetch_cfg *cfg, fetch_done_fn done, void *ctx,
