@@ -23,7 +23,7 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 LDFLAGS += -fsanitize=address,undefined
 endif
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -DCLAIMD_VERSION='"$(VERSION)"' \
-            -DCLAIMD_SYSCONFDIR='"$(SYSCONFDIR)"'
+            -DCLAIMD_SYSCONFDIR='"$(SYSCONFDIR)"' -DCLAIMD_LEXICON_DIR='"$(SYSCONFDIR)/claimd/lexicon"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP

@@ -21,6 +21,11 @@ struct claims_ctx *claims_free(struct claims_ctx *c);
 int claims_extract(const struct claims_ctx *c, const char *text, const char *published,
 		   json_t **ret);
 
+/* Claims scoring below min_score (0..1, default CLAIMS_DEFAULT_MIN_SCORE) are dropped;
+ * 0 keeps every statement (for inspecting the scores). */
+#define CLAIMS_DEFAULT_MIN_SCORE 0.45
+void claims_set_min_score(struct claims_ctx *c, double min_score);
+
 /* Default lexicon directory for tools: $CLAIMD_LEXICON_DIR, else the compiled default. */
 const char *claims_default_lexicon_dir(void);
 

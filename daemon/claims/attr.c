@@ -1,0 +1,618 @@
+/* attr.c — attribution: who reports the claim, with which cue and stance.
+ *
+ * Takes: a tokenized sentence, its entity mentions, the lexicons (cues with stance and
+ * kind, hedges, denials, word classes) and the article's discourse state (for "he",
+ * "it", "They", "the agency", "the statement").
+ * Gives: 0, 1 or 2 attributions: the speaker as written and canonical, the cue, the
+ * stance, and the token range of the reported content. Orders handled: "X said Y",
+ * "Y, X said", "Y, said X", "According to X, Y", "Y, according to X", "X, who denies Y,"
+ * impersonal and passive cues ("There are indications that", "is rumored to").
+ * Must not: log, or look at anything but the sentence and the discourse state. */
+#include <string.h>
+#include <strings.h>
+
+#include "claims_int.h"
+
+struct actx {
+	struct arena *a;
+	const struct lexicon *lx;
+	const struct sentence *s;
+	const struct mention *m;
+	size_t nm;
+	struct discourse *d;
+	const char **w;
+};
+
+static unsigned wc(const struct actx *x, size_t i)
+{
+	if (i >= x->s->nt || x->s->t[i].kind != TK_WORD)
+		return 0;
+	return x->s->t[i].wc;
+}
+
+static bool is_comma(const struct tok *t)
+{
+	return t->kind == TK_PUNCT && t->n == 1 && t->s[0] == ',';
+}
+
+static bool is_punct(const struct tok *t, char c)
+{
+	return t->kind == TK_PUNCT && t->n == 1 && t->s[0] == c;
+}
+
+static bool is_dash(const struct tok *t)
+{
+	return t->kind == TK_PUNCT && ((t->n == 3 && ((unsigned char)t->s[2] == 0x93 || (unsigned char)t->s[2] == 0x94)) ||
+				       (t->n == 2 && t->s[0] == '-' && t->s[1] == '-'));
+}
+
+/* A cue at token i that is a reporting verb here (not a noun after a determiner, not
+ * inside quotes). */
+static const struct lex_entry *cue_at(const struct actx *x, size_t i, size_t *ret_len)
+{
+	const struct sentence *s = x->s;
+	if (s->t[i].kind != TK_WORD || (s->t[i].flags & TF_INQ))
+		return NULL;
+	if (i > 0 && (s->t[i].flags & TF_CAP) && s->t[i - 1].kind != TK_QCLOSE)
+		return NULL; /* "United States", "Says Who" in a title */
+	const struct lex_entry *e = lex_match_tok(x->lx->cues, s->t, s->nt, i, ret_len);
+	if (!e)
+		return NULL;
+	if (e->kind == CK_VERB || e->kind == CK_OBJECT) {
+		if (i > 0 && ((wc(x, i - 1) & WC_DET) || (s->t[i - 1].flags & TF_POSS)))
+			return NULL; /* "the claims", "his claim" */
+		if (s->starts_in_quote && i > 0) {
+			/* fine: "...," he said. */
+		}
+	}
+	if (e->kind == CK_OBJECT) {
+		bool ok = false;
+		for (size_t k = i + *ret_len; k < s->nt && k < i + *ret_len + 4; k++)
+			if (wc(x, k) & WC_CLAIMNOUN)
+				ok = true;
+		if (!ok)
+			return NULL;
+	}
+	return e;
+}
+
+static bool is_pron(const struct tok *t, const char *p)
+{
+	return t->kind == TK_WORD && tok_is(t, p);
+}
+
+/* Speaker as written in [b,e): fill name, type, plural with coreference. */
+static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	/* trim punctuation and auxiliaries at the ends */
+	while (b < e && (s->t[b].kind != TK_WORD && s->t[b].kind != TK_NUM))
+		b++;
+	while (e > b && ((s->t[e - 1].kind != TK_WORD && s->t[e - 1].kind != TK_NUM) ||
+			 (wc(x, e - 1) & WC_AUX)))
+		e--;
+	if (b >= e)
+		return false;
+	/* apposition or relative clause: cut at the first comma, dash, "who", "which" */
+	for (size_t k = b + 1; k < e; k++) {
+		if (is_comma(&s->t[k]) || is_dash(&s->t[k]) || is_pron(&s->t[k], "who") ||
+		    is_pron(&s->t[k], "which") || is_pron(&s->t[k], "whose") || is_punct(&s->t[k], '(')) {
+			e = k;
+			break;
+		}
+	}
+	while (e > b && (s->t[e - 1].kind != TK_WORD && s->t[e - 1].kind != TK_NUM))
+		e--;
+	if (b >= e || e - b > 16)
+		return false;
+	for (size_t k = b; k < e; k++) {
+		if (s->t[k].flags & TF_INQ)
+			return false;
+		if (s->t[k].kind == TK_QOPEN || s->t[k].kind == TK_QCLOSE)
+			return false;
+		if ((wc(x, k) & WC_VERBISH) && !(k == b))
+			return false;
+		if (is_pron(&s->t[k], "that") && k > b)
+			return false;
+	}
+	/* "data from X" */
+	size_t hb = b;
+	if (wc(x, hb) & WC_DET)
+		hb++;
+	if (hb < e && (wc(x, hb) & WC_DATANOUN)) {
+		for (size_t k = hb + 1; k + 1 < e && k < hb + 3; k++)
+			if (is_pron(&s->t[k], "from") || is_pron(&s->t[k], "by")) {
+				b = k + 1;
+				break;
+			}
+	}
+	at->speaker_text = tok_join(x->a, s, b, e);
+	at->speaker_name = NULL;
+	at->speaker_type = ET_OTHER;
+	at->speaker_plural = false;
+	struct discourse *d = x->d;
+	const struct tok *t0 = &s->t[b];
+	if (e - b == 1 && (is_pron(t0, "he") || is_pron(t0, "she"))) {
+		if (d->last_person_text) {
+			at->speaker_text = d->last_person_text;
+			at->speaker_name = d->last_person_name;
+			at->speaker_type = ET_PERSON;
+		}
+		return true;
+	}
+	if (e - b == 1 && is_pron(t0, "it")) {
+		if (d->last_speaker_text && d->last_speaker_type != ET_PERSON) {
+			at->speaker_text = d->last_speaker_text;
+			at->speaker_name = d->last_speaker_name;
+			at->speaker_type = d->last_speaker_type;
+		} else if (d->last_org_text) {
+			at->speaker_text = d->last_org_text;
+			at->speaker_name = d->last_org_name;
+			at->speaker_type = ET_ORG;
+		}
+		return true;
+	}
+	if (e - b == 1 && (is_pron(t0, "they") || is_pron(t0, "we"))) {
+		at->speaker_plural = true;
+		at->speaker_type = ET_GROUP;
+		at->speaker_name = d->last_plural_text ? d->last_plural_text : at->speaker_text;
+		return true;
+	}
+	if (e - b == 1 && (is_pron(t0, "i") || is_pron(t0, "you")))
+		return false;
+	/* "the statement said" stands for the previous speaker */
+	if (e - b <= 3 && (wc(x, e - 1) & WC_DOCNOUN) && (wc(x, b) & WC_DET) && d->last_speaker_text) {
+		at->speaker_text = d->last_speaker_text;
+		at->speaker_name = d->last_speaker_name;
+		at->speaker_type = d->last_speaker_type;
+		return true;
+	}
+	/* mentions inside the phrase */
+	const struct mention *person = NULL, *org = NULL, *country = NULL;
+	size_t nents = 0;
+	for (size_t k = 0; k < x->nm; k++) {
+		const struct mention *m = &x->m[k];
+		if (m->b < b || m->e > e)
+			continue;
+		nents++;
+		if (m->type == ET_PERSON && !person)
+			person = m;
+		else if ((m->type == ET_ORG || m->type == ET_GROUP) && !org)
+			org = m;
+		else if (m->type == ET_COUNTRY && !country)
+			country = m;
+	}
+	unsigned head = wc(x, e - 1);
+	const struct tok *th = &s->t[e - 1];
+	bool plural = false;
+	for (size_t k = b; k < e; k++)
+		if (is_pron(&s->t[k], "and") || is_pron(&s->t[k], "both"))
+			plural = true;
+	if (head & (WC_GROUPNOUN | WC_SOURCE))
+		plural = plural || (th->n > 1 && th->s[th->n - 1] == 's');
+	at->speaker_plural = plural;
+	if (person && !plural) {
+		at->speaker_type = ET_PERSON;
+		at->speaker_name = person->name;
+		return true;
+	}
+	if (!(th->flags & TF_CAP) && (head & WC_GROUPNOUN)) {
+		at->speaker_type = ET_GROUP;
+		at->speaker_name = at->speaker_text;
+		if (wc(x, b) & WC_DET)
+			at->speaker_name = tok_join(x->a, s, b + 1, e);
+		return true;
+	}
+	if (!(th->flags & TF_CAP) && (head & WC_GENERIC) && e - b <= 5) {
+		/* "the agency", "The South Korean agency": a definite phrase refers back */
+		at->speaker_type = ET_ORG;
+		bool definite = is_pron(t0, "the") || is_pron(t0, "this") || is_pron(t0, "that");
+		const char *ref = d->subject_org_name ? d->subject_org_name : d->last_org_name;
+		at->speaker_name = definite && ref && !org ? ref : at->speaker_text;
+		return true;
+	}
+	if (plural && nents >= 2) {
+		at->speaker_type = country ? ET_COUNTRY : ET_GROUP;
+		at->speaker_name = at->speaker_text;
+		return true;
+	}
+	if (org && org->e == e) {
+		at->speaker_type = org->type;
+		at->speaker_name = org->name;
+		return true;
+	}
+	if (country && country->e == e) {
+		at->speaker_type = ET_COUNTRY;
+		at->speaker_name = country->name;
+		return true;
+	}
+	if (lex_match_tok(x->lx->titles, s->t, s->nt, e - 1, NULL) && !(th->flags & TF_CAP)) {
+		at->speaker_type = ET_PERSON; /* "a South Korean lawmaker" */
+	} else if (head & WC_SOURCE) {
+		at->speaker_type = ET_OTHER;
+	} else if (org) {
+		at->speaker_type = org->type;
+	} else if (nents && x->m[0].type == ET_OTHER) {
+		at->speaker_type = ET_ORG;
+	}
+	at->speaker_name = at->speaker_text;
+	if (wc(x, b) & WC_DET && e - b > 1)
+		at->speaker_name = tok_join(x->a, s, b + 1, e);
+	return true;
+}
+
+/* Skip leading connectives and subordinate clauses ("Despite X, ", "However, "). */
+static size_t skip_lead(const struct actx *x, size_t b, size_t limit)
+{
+	const struct sentence *s = x->s;
+	for (int round = 0; round < 4 && b < limit; round++) {
+		while (b < limit && (s->t[b].kind == TK_QOPEN || is_punct(&s->t[b], '(')))
+			return b;
+		unsigned c = wc(x, b);
+		if (c & WC_CONNECT) {
+			b++;
+			if (b < limit && is_comma(&s->t[b]))
+				b++;
+			continue;
+		}
+		if (c & WC_SUBORD) {
+			size_t k = b + 1;
+			while (k < limit && !is_comma(&s->t[k]))
+				k++;
+			if (k >= limit)
+				return b;
+			b = k + 1;
+			continue;
+		}
+		break;
+	}
+	return b;
+}
+
+static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const struct lex_entry *e,
+		    struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	size_t b = skip_lead(x, cb, c);
+	if (b >= c)
+		return false;
+	size_t k = c;
+	while (k > b && (wc(x, k - 1) & WC_AUX))
+		k--;
+	/* "X, who ..., said": a comma, dash or relative pronoun in the phrase must be closed
+	 * by a comma or dash right before the cue */
+	for (size_t j = b + 1; j < k; j++) {
+		if (is_comma(&s->t[j]) || is_dash(&s->t[j]) || is_pron(&s->t[j], "who") ||
+		    is_pron(&s->t[j], "which")) {
+			if (!(is_comma(&s->t[k - 1]) || is_dash(&s->t[k - 1])))
+				return false;
+			break;
+		}
+	}
+	if (!make_speaker(x, b, c, at))
+		return false;
+	/* the phrase must run up to the cue (only auxiliaries between) */
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->stance = e->stance;
+	size_t cs = c + clen;
+	if (cs < s->nt && is_pron(&s->t[cs], "that"))
+		cs++;
+	at->content_b = cs;
+	at->content_e = s->nt;
+	return true;
+}
+
+/* "Y, X said." / "“Y,” X said in a statement." / "Y, said X." */
+static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_entry *e,
+		     struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	if (c == 0)
+		return false;
+	/* the attribution closes the sentence: only adjuncts after the cue */
+	size_t after = 0;
+	for (size_t j = c + clen; j < s->nt; j++) {
+		if (is_pron(&s->t[j], "that") || is_pron(&s->t[j], "which") || is_pron(&s->t[j], "who"))
+			break; /* "... in an email that was reviewed by Reuters" */
+		if (s->t[j].kind == TK_WORD || s->t[j].kind == TK_NUM)
+			after++;
+		if (wc(x, j) & WC_VERBISH)
+			return false;
+		if (s->t[j].kind == TK_QOPEN)
+			return false;
+	}
+	if (after > 18)
+		return false;
+	/* inverted: boundary right before the cue */
+	size_t p = c - 1;
+	bool bnd_before = is_comma(&s->t[p]) || s->t[p].kind == TK_QCLOSE || is_punct(&s->t[p], ':');
+	if (bnd_before) {
+		size_t b = c + clen, k = b;
+		while (k < s->nt && !is_comma(&s->t[k]) && s->t[k].kind != TK_PUNCT &&
+		       s->t[k].kind != TK_QOPEN && !(k > b && (wc(x, k) & WC_CUTWORD)))
+			k++;
+		if (k > b && k - b <= 12) {
+			struct attribution tmp = *at;
+			if (make_speaker(x, b, k, &tmp)) {
+				*at = tmp;
+				at->found = true;
+				at->cue = tok_join(x->a, s, c, c + clen);
+				at->stance = e->stance;
+				at->content_b = 0;
+				at->content_e = p;
+				return true;
+			}
+		}
+	}
+	/* normal: boundary, speaker, [aux], cue */
+	size_t k = c;
+	while (k > 0 && (wc(x, k - 1) & WC_AUX))
+		k--;
+	size_t end = k;
+	size_t b = end;
+	while (b > 0 && !is_comma(&s->t[b - 1]) && s->t[b - 1].kind != TK_QCLOSE && end - b < 14)
+		b--;
+	if (b == 0 || b >= end)
+		return false;
+	/* apposition: "Jessica Caldwell, Edmunds' executive director, said" */
+	size_t bb = b;
+	if (is_comma(&s->t[b - 1]) && !(s->t[b].flags & TF_CAP) && !(wc(x, b) & WC_DET) && b >= 2) {
+		size_t q = b - 1, r = q;
+		while (r > 0 && !is_comma(&s->t[r - 1]) && s->t[r - 1].kind != TK_QCLOSE && q - r < 6)
+			r--;
+		if (r > 0 && r < q && (s->t[r].flags & TF_CAP)) {
+			bb = r;
+			end = q;
+		}
+	} else if (is_comma(&s->t[b - 1]) && (wc(x, b) & WC_DET) && b >= 2 && s->t[b].kind == TK_WORD &&
+		   tok_is(&s->t[b], "a")) {
+		/* "Omar Lamrani, a senior analyst, told" handled by leading */
+	}
+	struct attribution tmp = *at;
+	if (!make_speaker(x, bb, end, &tmp))
+		return false;
+	*at = tmp;
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->stance = e->stance;
+	at->content_b = 0;
+	at->content_e = bb > 0 ? bb - 1 : 0;
+	return true;
+}
+
+static bool according(struct actx *x, size_t c, size_t clen, const struct lex_entry *e,
+		      struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	size_t lead = skip_lead(x, 0, c);
+	size_t b = c + clen, k = b;
+	while (k < s->nt && !is_comma(&s->t[k]) && !(s->t[k].kind == TK_PUNCT && !is_punct(&s->t[k], '-') &&
+						     !(s->t[k].flags & TF_DOTTED)))
+		k++;
+	if (k == b)
+		return false;
+	struct attribution tmp = *at;
+	if (!make_speaker(x, b, k, &tmp))
+		return false;
+	*at = tmp;
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->stance = e->stance;
+	if (c <= lead) {
+		at->content_b = k + 1;
+		at->content_e = s->nt;
+	} else {
+		at->content_b = 0;
+		at->content_e = c;
+	}
+	return true;
+}
+
+static bool clause_boundary(const struct actx *x, size_t i, size_t *ret_start)
+{
+	const struct sentence *s = x->s;
+	/* "... “patently false,” and analysts told ..." */
+	if (s->t[i].kind == TK_QCLOSE && i > 0 && is_comma(&s->t[i - 1]) && i + 1 < s->nt &&
+	    (is_pron(&s->t[i + 1], "and") || is_pron(&s->t[i + 1], "but"))) {
+		*ret_start = i + 2;
+		return true;
+	}
+	if (s->t[i].flags & TF_INQ)
+		return false;
+	if (is_punct(&s->t[i], ';')) {
+		*ret_start = i + 1;
+		return true;
+	}
+	if (is_comma(&s->t[i]) && i + 1 < s->nt && (is_pron(&s->t[i + 1], "and") || is_pron(&s->t[i + 1], "but"))) {
+		*ret_start = i + 2;
+		return true;
+	}
+	return false;
+}
+
+size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+		 const struct mention *m, size_t nm, struct discourse *d, struct attribution *out,
+		 size_t max)
+{
+	struct actx x = { .a = a, .lx = lx, .s = s, .m = m, .nm = nm, .d = d };
+	const char **w = arena_alloc(a, (s->nt + 1) * sizeof(char *));
+	size_t n = 0;
+	if (!w || !max)
+		return 0;
+	for (size_t i = 0; i < s->nt; i++)
+		w[i] = s->t[i].lw;
+	w[s->nt] = NULL;
+	x.w = w;
+	memset(out, 0, sizeof(*out) * max);
+
+	/* 1. "according to" */
+	for (size_t i = 0; i < s->nt; i++) {
+		size_t len;
+		const struct lex_entry *e = cue_at(&x, i, &len);
+		if (e && e->kind == CK_PREP) {
+			if (according(&x, i, len, e, &out[0]))
+				return 1;
+		}
+	}
+	/* 2. clauses with a leading subject and a verb cue */
+	size_t cb = 0;
+	bool need_boundary = false;
+	for (size_t i = 0; i < s->nt && n < max; i++) {
+		size_t ns;
+		if (i > cb && clause_boundary(&x, i, &ns)) {
+			cb = ns;
+			need_boundary = false;
+			i = ns - 1;
+			continue;
+		}
+		if (need_boundary)
+			continue;
+		size_t len;
+		const struct lex_entry *e = cue_at(&x, i, &len);
+		if (!e)
+			continue;
+		if (e->kind == CK_IMPERSONAL || e->kind == CK_PASSIVE) {
+			if (n == 0) {
+				out[0].found = true;
+				out[0].cue = tok_join(a, s, i, i + len);
+				out[0].stance = e->stance;
+				out[0].content_b = 0;
+				out[0].content_e = s->nt;
+				return 1;
+			}
+			continue;
+		}
+		if (e->kind != CK_VERB && e->kind != CK_OBJECT)
+			continue;
+		/* relative clause "X, who denies Y," */
+		if (i >= 2 && is_pron(&s->t[i - 1], "who") && is_comma(&s->t[i - 2])) {
+			if (n + 1 < max) {
+				struct attribution rel = { 0 };
+				size_t b = i - 2;
+				while (b > 0 && !is_comma(&s->t[b - 1]) && i - 2 - b < 8)
+					b--;
+				if (make_speaker(&x, b, i - 2, &rel)) {
+					rel.found = true;
+					rel.cue = tok_join(a, s, i, i + len);
+					rel.stance = e->stance;
+					rel.content_b = i + len;
+					rel.content_e = s->nt;
+					/* kept after the main claim of the sentence */
+					out[max - 1] = rel;
+				}
+			}
+			i += len - 1;
+			continue;
+		}
+		struct attribution at = { 0 };
+		if (leading(&x, cb, i, len, e, &at)) {
+			out[n++] = at;
+			i += len - 1;
+			need_boundary = true; /* a second clause must start after a boundary */
+			continue;
+		}
+		if (n == 0 && trailing(&x, i, len, e, &at)) {
+			out[n++] = at;
+			break;
+		}
+	}
+	if (max > 1 && out[max - 1].found && n < max) {
+		if (n == 0) {
+			/* main clause unattributed: an empty record first */
+			out[0] = (struct attribution){ .found = false, .content_e = s->nt };
+			n = 1;
+		}
+		if (n < max - 1 || n == max - 1) {
+			out[n] = out[max - 1];
+			if (n != max - 1)
+				memset(&out[max - 1], 0, sizeof(out[0]));
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool range_has(const struct lex_table *t, const struct sentence *s, size_t b, size_t e,
+		      const char **hit)
+{
+	for (size_t i = b; i < e; i++) {
+		size_t len;
+		const struct lex_entry *x = lex_match_tok(t, s->t, s->nt, i, &len);
+		if (x && i + len <= e) {
+			if (hit)
+				*hit = x->text;
+			return true;
+		}
+	}
+	return false;
+}
+
+uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const struct attribution *at,
+		    const char **hedges, size_t *nhedges, size_t max)
+{
+	size_t nt = s->nt;
+	size_t b = 0, e = nt;
+	bool attributed = at && at->found && at->speaker_text;
+	if (at && at->found) {
+		b = at->content_b < nt ? at->content_b : nt;
+		e = at->content_e < nt ? at->content_e : nt;
+	}
+	bool allege = false, spec = false;
+	*nhedges = 0;
+	for (size_t i = b; i < e; i++) {
+		size_t len;
+		const struct lex_entry *x = lex_match_tok(lx->hedges, s->t, nt, i, &len);
+		if (!x)
+			continue;
+		/* "should" and "would" in reported speech are the speaker's, not the writer's */
+		if (attributed && x->stance == ST_SPECULATE && (tok_is(&s->t[i], "should")))
+			continue;
+		if (len == 1 && i > 0 && (s->t[i].flags & TF_CAP) && s->t[i - 1].kind != TK_QOPEN)
+			continue; /* "in May" is a month */
+		if (x->stance == ST_ALLEGE)
+			allege = true;
+		if (x->stance == ST_SPECULATE)
+			spec = true;
+		bool dup = false;
+		for (size_t k = 0; k < *nhedges; k++)
+			if (!strcmp(hedges[k], x->text))
+				dup = true;
+		if (!dup && *nhedges < max)
+			hedges[(*nhedges)++] = x->text;
+		i += len - 1;
+	}
+	uint8_t cue = at && at->found ? at->stance : ST_ASSERT;
+	if (cue == ST_DENY)
+		return ST_DENY;
+	if (cue == ST_ALLEGE || allege)
+		return ST_ALLEGE;
+	if (cue == ST_SPECULATE || spec)
+		return ST_SPECULATE;
+	bool quoted = false;
+	for (size_t i = b; i < e; i++)
+		if (s->t[i].flags & TF_INQ)
+			quoted = true;
+	if ((attributed || quoted) && range_has(lx->denials, s, b, e, NULL))
+		return ST_DENY;
+	if (attributed) {
+		/* unnamed sources: "people familiar with the matter", "a police source" */
+		const char *sp = at->speaker_text;
+		const struct tok *t = NULL;
+		(void)t;
+		char buf[256];
+		size_t n = strlen(sp);
+		if (n < sizeof(buf)) {
+			memcpy(buf, sp, n + 1);
+			char *save = NULL;
+			for (char *tw = strtok_r(buf, " ,", &save); tw; tw = strtok_r(NULL, " ,", &save)) {
+				for (char *c = tw; *c; c++)
+					if (*c >= 'A' && *c <= 'Z')
+						*c = (char)(*c - 'A' + 'a');
+				if (lex_word_class(lx, tw) & WC_SOURCE)
+					return ST_ALLEGE;
+			}
+		}
+	}
+	return ST_ASSERT;
+}

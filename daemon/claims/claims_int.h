@@ -1,0 +1,233 @@
+/* claims_int.h — internal interfaces of the claim extractor (the daemon/claims/ sources files).
+ * Not for other modules: include/claimd/claims.h is the public face.
+ *
+ *   arena_   per-call bump allocator for the many short strings
+ *   lex_     lexicons loaded from conf/lexicon (cues, hedges, denials, titles, gazetteer)
+ *   sent_    tokenizer and sentence splitter
+ *   ent_     entities (gazetteer, person names with titles) and light coreference
+ *   attr_    attribution: speaker, cue, stance
+ *   qty_     quantities
+ *   timex_   time expressions resolved against the published date
+ */
+#ifndef CLAIMD_CLAIMS_INT_H
+#define CLAIMD_CLAIMS_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLAIMS_MAX_TEXT (4u << 20)       /* bytes of text per call */
+#define CLAIMS_MAX_SENT_TOKENS 400       /* longer sentences are cut */
+#define CLAIMS_MAX_SENT_BYTES 4000       /* longer sentences are not claims */
+#define CLAIMS_MAX_PER_ARTICLE 400
+#define CLAIMS_MAX_ITEMS 16              /* quantities, entities, times per claim */
+#define LEX_MAX_PHRASE 8                 /* words in a lexicon phrase */
+
+/* ---- arena ---- */
+struct arena;
+struct arena *arena_new(void);
+struct arena *arena_free(struct arena *a);
+void arena_reset(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+
+/* ---- lexicon ---- */
+enum stance { ST_ASSERT = 0, ST_SPECULATE, ST_ALLEGE, ST_DENY };
+enum cue_kind { CK_VERB = 0, CK_PREP, CK_IMPERSONAL, CK_PASSIVE, CK_OBJECT };
+enum ent_type { ET_NONE = 0, ET_COUNTRY, ET_CITY, ET_ORG, ET_GROUP, ET_PERSON, ET_OTHER };
+
+/* One lexicon phrase: words in lower case. */
+struct lex_entry {
+	const char *words[LEX_MAX_PHRASE];
+	uint8_t nwords;
+	uint8_t stance;   /* enum stance */
+	uint8_t kind;     /* cue_kind, or ent_type for the gazetteer */
+	uint32_t flags;
+	const char *canon; /* gazetteer: canonical name */
+	const char *code;  /* gazetteer: ISO 3166 alpha-2 or NULL */
+	const char *text;  /* phrase as written in the file */
+	struct lex_entry *next; /* hash chain on first word */
+};
+
+#define LEXF_DEMONYM 1     /* gazetteer: adjective form ("Russian") */
+#define LEXF_ALIAS 2       /* gazetteer: alias, acronym */
+#define LEXF_CASELESS 4    /* may match in lower case */
+
+struct lex_table;
+
+struct lexicon {
+	struct lex_table *cues;
+	struct lex_table *hedges;
+	struct lex_table *denials;
+	struct lex_table *titles;
+	struct lex_table *gazetteer;
+	struct lex_table *nonclaims; /* "declined to comment" */
+	struct lex_table *opinion;   /* "hopeful", "would like" */
+	struct lex_table *words; /* word classes: abbrev, starter, stop, generic heads ... */
+	char *pool;              /* owns all strings */
+	size_t pool_len, pool_cap;
+};
+
+/* word classes in lexicon->words (flags) */
+#define WC_ABBREV 1      /* "Mr." — never ends a sentence */
+#define WC_WEAKABBR 2    /* "Inc." — ends one only before a sentence starter */
+#define WC_STARTER 4     /* capitalised function word that starts sentences */
+#define WC_ORGHEAD 8     /* "Ministry", "Service" — makes a name an organisation */
+#define WC_GENERIC 16    /* "agency", "company" — a coreferent head after "the" */
+#define WC_GROUPNOUN 32  /* "officials", "experts" — plural speakers */
+#define WC_SOURCE 64     /* "source", "people familiar" — unnamed sources */
+#define WC_STOP 128      /* function words that end a unit noun phrase */
+#define WC_DATANOUN 256  /* "data", "figures" — "according to data from X" */
+#define WC_AUX 512       /* auxiliaries and adverbs between a speaker and its cue */
+#define WC_SUBORD 1024   /* "Despite", "While" — a leading clause up to its comma */
+#define WC_CONNECT 2048  /* "But", "However" — a leading connective */
+#define WC_DET 4096      /* determiners and possessive pronouns */
+#define WC_DOCNOUN 8192  /* "statement", "tweet" — stands for the previous speaker */
+#define WC_CLAIMNOUN 16384 /* "accusations" — the object that makes "rejected" a denial */
+#define WC_VERBISH 32768 /* finite verbs that cannot be inside a subject noun phrase */
+#define WC_CUTWORD 65536 /* words that end a speaker phrase after an inverted cue */
+#define WC_UNIT 131072   /* measure words: percent, kilometer, years */
+#define WC_NUMWORD 262144 /* number words and scales: "two", "million", "thousands" */
+
+int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen);
+void lex_release(struct lexicon *lx);
+/* Longest phrase of table t starting at token i (lower-case words w[0..n)). Returns the
+ * entry and sets *ret_len to the number of tokens matched, or NULL. */
+const struct lex_entry *lex_match(const struct lex_table *t, const char *const *w, size_t n,
+				  size_t i, size_t *ret_len);
+unsigned lex_word_class(const struct lexicon *lx, const char *lw);
+struct tok;
+/* The same on tokens tagged by lex_tag() (fast: rejects a word no phrase starts with). */
+const struct lex_entry *lex_match_tok(const struct lex_table *t, const struct tok *tk, size_t nt,
+				      size_t i, size_t *ret_len);
+/* Sets each token's hash, table bits and word classes. */
+void lex_tag(const struct lexicon *lx, struct tok *t, size_t nt);
+
+/* ---- tokens and sentences ---- */
+enum tok_kind { TK_WORD = 0, TK_NUM, TK_PUNCT, TK_QOPEN, TK_QCLOSE };
+#define TF_CAP 1       /* starts with an upper-case letter */
+#define TF_ALLCAP 2    /* two or more letters, all upper case */
+#define TF_POSS 4      /* the possessive "'s" or a trailing "'" */
+#define TF_INQ 8       /* inside double quotes */
+#define TF_DOTTED 16   /* "U.S." */
+#define TF_NUMHYPH 32  /* "48-year-old" */
+#define TF_SPACE 64    /* whitespace before this token */
+
+struct tok {
+	const char *s;   /* into the paragraph text */
+	const char *lw;  /* lower-case, quotes folded, soft hyphens removed */
+	uint32_t wc;     /* word classes (WC_*), filled once by sent_classify() */
+	uint32_t h;      /* hash of lw */
+	uint32_t tb;     /* lexicon tables with a phrase starting with this word */
+	uint32_t n;
+	uint8_t kind;
+	uint8_t flags;
+};
+
+struct sentence {
+	const char *s;
+	size_t n;
+	struct tok *t;
+	size_t nt;
+	size_t para;        /* paragraph index */
+	size_t index_in_para;
+	bool starts_in_quote; /* begins inside a quotation opened in an earlier sentence */
+	bool quote_only;      /* every word is inside quotation marks */
+	bool ends_in_quote;   /* a quotation is still open at the end */
+};
+
+/* Tokenizes one paragraph into the arena. Returns the number of tokens. */
+size_t sent_tokenize(struct arena *a, const char *p, size_t n, struct tok **ret);
+/* Looks up the word class of every token once. */
+void sent_classify(const struct lexicon *lx, struct tok *t, size_t nt);
+/* Splits tokens of one paragraph into sentences (appended to *sv, *nsv). */
+int sent_split(struct arena *a, const struct lexicon *lx, const char *p, struct tok *t,
+	       size_t nt, size_t para, struct sentence **sv, size_t *nsv, size_t *cap);
+
+/* ---- entities ---- */
+struct mention {
+	uint16_t b, e;       /* token range [b,e) in the sentence */
+	uint8_t type;        /* enum ent_type */
+	const char *text;    /* as written */
+	const char *name;    /* canonical */
+	const char *code;    /* ISO 3166 alpha-2 or NULL */
+	bool plural;
+};
+
+/* Article-wide memory for coreference. */
+#define DISC_MAX 64
+struct discourse {
+	struct mention persons[DISC_MAX];
+	size_t npersons;
+	struct mention orgs[DISC_MAX];
+	size_t norgs;
+	const char *last_speaker_text, *last_speaker_name;
+	uint8_t last_speaker_type;
+	bool last_speaker_plural;
+	const char *last_plural_text;   /* previous plural subject, for "They" */
+	const char *last_person_text, *last_person_name;
+	const char *last_org_text, *last_org_name;
+	const char *subject_org_name; /* last organisation that led a sentence or spoke */
+	const char *para_speaker_text, *para_speaker_name; /* speaker of the previous paragraph */
+	uint8_t para_speaker_type;
+	bool seen_north_korea;
+};
+
+size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+		struct discourse *d, struct mention *out, size_t max);
+/* The canonical name of a person mentioned by surname only, or NULL. */
+const char *ent_person_full(const struct discourse *d, const char *surname);
+void ent_remember(struct discourse *d, const struct mention *m, size_t n);
+
+/* ---- attribution ---- */
+struct attribution {
+	bool found;
+	const char *speaker_text;  /* NULL when unattributed */
+	const char *speaker_name;
+	uint8_t speaker_type;      /* enum ent_type (ET_GROUP for plural nouns) */
+	bool speaker_plural;
+	const char *cue;           /* as written, or NULL */
+	uint8_t stance;
+	size_t content_b, content_e; /* token range of the reported content */
+	bool from_context;         /* speaker carried over from an earlier sentence */
+};
+
+/* Up to max attributions of sentence s (usually 0 or 1; 2 when two clauses report). */
+size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+		 const struct mention *m, size_t nm, struct discourse *d, struct attribution *out,
+		 size_t max);
+/* Stance from cue, hedges and denials; hedges found are written to hedges (max). */
+uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s,
+		    const struct attribution *at, const char **hedges, size_t *nhedges, size_t max);
+
+/* ---- quantities ---- */
+struct quantity {
+	const char *text;
+	double value;
+	const char *qualifier; /* NULL when none */
+	const char *unit;      /* NULL when none */
+};
+size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+		struct quantity *out, size_t max);
+
+/* ---- time ---- */
+struct timex {
+	const char *text;
+	const char *value; /* ISO date, month, year or interval; NULL when unresolved */
+};
+/* pub: published date as y, m, d (0 when unknown). */
+size_t timex_find(struct arena *a, const struct sentence *s, int py, int pm, int pd,
+		  struct timex *out, size_t max);
+
+/* ---- helpers shared by the modules ---- */
+static inline bool tok_is(const struct tok *t, const char *lw)
+{
+	const char *a = t->lw, *b = lw;
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+char *tok_join(struct arena *a, const struct sentence *s, size_t b, size_t e);
+
+#endif

@@ -1,0 +1,418 @@
+/* qty.c — quantities in a sentence: value, qualifier and unit.
+ *
+ * Takes: a tokenized sentence and the word classes (stop words end a unit phrase, measure
+ * words such as "percent"). Gives: digits with separators and decimals, percentages,
+ * money ("$6.5 billion" → 6.5e9 USD), number words and scales ("a million", "two months'",
+ * "thousands of employees", "a quarter-point"), hyphenated measures ("48-year-old",
+ * "55-kilometer"), ranges ("$40-50 billion" → the lower bound), qualifiers (over, more
+ * than, about, nearly, up to, at least, some, roughly ...) and the unit as the noun phrase
+ * that follows. Years, days of months and ordinals are not quantities.
+ * Must not: log, or allocate outside the arena. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "claims_int.h"
+
+static const struct {
+	const char *w;
+	double v;
+} numwords[] = {
+	{ "one", 1 },	    { "two", 2 },	  { "three", 3 },     { "four", 4 },	     { "five", 5 },
+	{ "six", 6 },	    { "seven", 7 },	  { "eight", 8 },     { "nine", 9 },	     { "ten", 10 },
+	{ "eleven", 11 },   { "twelve", 12 },	  { "thirteen", 13 }, { "fourteen", 14 },    { "fifteen", 15 },
+	{ "sixteen", 16 },  { "seventeen", 17 }, { "eighteen", 18 }, { "nineteen", 19 },   { "twenty", 20 },
+	{ "thirty", 30 },   { "forty", 40 },	  { "fifty", 50 },    { "sixty", 60 },	     { "seventy", 70 },
+	{ "eighty", 80 },   { "ninety", 90 },	  { "hundred", 100 }, { "dozen", 12 },	     { "half", 0.5 },
+	{ "quarter", 0.25 },
+};
+
+static const struct {
+	const char *w;
+	double v;
+} scales[] = {
+	{ "hundred", 1e2 }, { "thousand", 1e3 }, { "million", 1e6 }, { "billion", 1e9 }, { "trillion", 1e12 },
+	{ "mln", 1e6 },	    { "bln", 1e9 },	 { "m", 1e6 },	     { "bn", 1e9 },	 { "k", 1e3 },
+};
+
+static const struct {
+	const char *w;
+	double v;
+} vague[] = {
+	{ "hundreds", 100 }, { "thousands", 1000 }, { "millions", 1e6 }, { "billions", 1e9 }, { "dozens", 12 },
+	{ "tens", 10 },
+};
+
+/* qualifiers, longest first */
+static const char *const quals[][3] = {
+	{ "more", "than", NULL }, { "less", "than", NULL },   { "fewer", "than", NULL }, { "up", "to", NULL },
+	{ "at", "least", NULL },  { "at", "most", NULL },     { "as", "many", "as" },    { "as", "much", "as" },
+	{ "just", "over", NULL }, { "just", "under", NULL },  { "an", "estimated", NULL },
+	{ "over", NULL, NULL },	  { "about", NULL, NULL },    { "around", NULL, NULL },  { "approximately", NULL, NULL },
+	{ "nearly", NULL, NULL }, { "almost", NULL, NULL },   { "some", NULL, NULL },    { "roughly", NULL, NULL },
+	{ "below", NULL, NULL },  { "above", NULL, NULL },    { "under", NULL, NULL },   { "estimated", NULL, NULL },
+	{ "only", NULL, NULL },	  { "just", NULL, NULL },     { "exceeding", NULL, NULL }, { "nearly", NULL, NULL },
+};
+
+static const struct {
+	const char *sym;
+	const char *code;
+} currencies[] = {
+	{ "$", "USD" }, { "\xc2\xa3", "GBP" }, { "\xe2\x82\xac", "EUR" }, { "\xc2\xa5", "JPY" },
+};
+
+static bool is_word(const struct tok *t, const char *w)
+{
+	return t->kind == TK_WORD && tok_is(t, w);
+}
+
+static double numword(const char *lw)
+{
+	for (size_t i = 0; i < sizeof(numwords) / sizeof(numwords[0]); i++)
+		if (!strcmp(numwords[i].w, lw))
+			return numwords[i].v;
+	/* "twenty-five" */
+	const char *h = strchr(lw, '-');
+	if (h && h - lw < 16) {
+		char a[16];
+		memcpy(a, lw, (size_t)(h - lw));
+		a[h - lw] = '\0';
+		double x = 0, y = 0;
+		for (size_t i = 0; i < sizeof(numwords) / sizeof(numwords[0]); i++) {
+			if (!strcmp(numwords[i].w, a))
+				x = numwords[i].v;
+			if (!strcmp(numwords[i].w, h + 1))
+				y = numwords[i].v;
+		}
+		if (x >= 20 && y > 0 && y < 10)
+			return x + y;
+	}
+	return 0;
+}
+
+static double scale_of(const char *lw)
+{
+	for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++)
+		if (!strcmp(scales[i].w, lw))
+			return scales[i].v;
+	return 0;
+}
+
+static double parse_digits(const char *s, size_t n)
+{
+	char buf[64];
+	size_t j = 0;
+	for (size_t i = 0; i < n && j < sizeof(buf) - 1; i++) {
+		if (s[i] == ',')
+			continue;
+		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
+			break;
+		buf[j++] = s[i];
+	}
+	buf[j] = '\0';
+	return strtod(buf, NULL);
+}
+
+static bool is_month_lw(const char *lw)
+{
+	static const char *const m[] = { "january", "february", "march", "april", "may", "june", "july",
+					 "august", "september", "october", "november", "december", "jan", "feb",
+					 "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec" };
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (!strcmp(m[i], lw))
+			return true;
+	return false;
+}
+
+static const char *currency_before(const struct sentence *s, size_t i)
+{
+	if (i == 0)
+		return NULL;
+	const struct tok *p = &s->t[i - 1];
+	if (p->kind != TK_PUNCT)
+		return NULL;
+	for (size_t k = 0; k < sizeof(currencies) / sizeof(currencies[0]); k++)
+		if (p->n == strlen(currencies[k].sym) && !memcmp(p->s, currencies[k].sym, p->n))
+			return currencies[k].code;
+	return NULL;
+}
+
+static bool is_vague(const char *lw)
+{
+	for (size_t k = 0; k < sizeof(vague) / sizeof(vague[0]); k++)
+		if (!strcmp(vague[k].w, lw))
+			return true;
+	return false;
+}
+
+/* A past-tense or particle word that follows a plural noun: the verb after the unit. */
+static bool verb_like(const struct lexicon *lx, const struct tok *t)
+{
+	if (t->n > 3 && !strcmp(t->lw + t->n - 2, "ed"))
+		return true;
+	if (lex_match_tok(lx->cues, t, 1, 0, NULL))
+		return true;
+	static const char *const w[] = { "out", "up", "down", "off", "away", "back", "remain", "remained" };
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(w[i], t->lw))
+			return true;
+	return false;
+}
+
+/* The unit phrase that starts at token i: returns its end. */
+static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, size_t i)
+{
+	size_t e = i, words = 0;
+	while (e < s->nt && words < 5) {
+		const struct tok *t = &s->t[e];
+		if (t->kind != TK_WORD || (t->flags & TF_POSS))
+			break;
+		unsigned c = t->wc;
+		if (c & (WC_STOP | WC_VERBISH | WC_AUX | WC_DET | WC_SOURCE))
+			break;
+		if (words && !(t->flags & TF_CAP) && verb_like(lx, t))
+			break; /* "sides collapsed", "workers told" */
+		if (is_month_lw(t->lw) && (t->flags & TF_CAP))
+			break;
+		e++;
+		words++;
+		if (c & WC_UNIT)
+			break;
+	}
+	/* a list: "new cars, trucks and SUVs" */
+	if (e > i && e + 1 < s->nt) {
+		size_t k = e, items = 0;
+		while (k + 1 < s->nt && items < 4) {
+			const struct tok *t = &s->t[k];
+			bool sep = (t->kind == TK_PUNCT && t->s[0] == ',') || is_word(t, "and") || is_word(t, "or");
+			if (!sep)
+				break;
+			bool last = is_word(t, "and") || is_word(t, "or");
+			k++;
+			if (k < s->nt && (is_word(&s->t[k], "and") || is_word(&s->t[k], "or"))) {
+				last = true;
+				k++;
+			}
+			size_t b2 = k;
+			if (k < s->nt && (numword(s->t[k].lw) || scale_of(s->t[k].lw) || is_vague(s->t[k].lw)))
+				break; /* "... and thousands of hours" is another quantity */
+			while (k < s->nt && k - b2 < 2 && s->t[k].kind == TK_WORD && !(s->t[k].flags & TF_POSS) &&
+			       !(s->t[k].wc & (WC_STOP | WC_VERBISH | WC_AUX | WC_DET)))
+				k++;
+			if (k == b2)
+				break;
+			items++;
+			if (last) {
+				if (k >= s->nt || s->t[k].kind == TK_PUNCT || (s->t[k].wc & (WC_STOP | WC_AUX | WC_VERBISH)))
+					e = k;
+				break;
+			}
+		}
+	}
+	return e;
+}
+
+static size_t qualifier_before(const struct sentence *s, size_t i, size_t *ret_b)
+{
+	for (size_t q = 0; q < sizeof(quals) / sizeof(quals[0]); q++) {
+		size_t len = quals[q][2] ? 3 : quals[q][1] ? 2 : 1;
+		if (i < len)
+			continue;
+		size_t b = i - len, k;
+		for (k = 0; k < len; k++)
+			if (!is_word(&s->t[b + k], quals[q][k]))
+				break;
+		if (k == len) {
+			*ret_b = b;
+			return q + 1;
+		}
+	}
+	return 0;
+}
+
+static const char *qual_text(struct arena *a, size_t q)
+{
+	const char *const *w = quals[q - 1];
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s", w[0], w[1] ? " " : "", w[1] ? w[1] : "", w[2] ? " " : "",
+		 w[2] ? w[2] : "");
+	return arena_strndup(a, buf, strlen(buf));
+}
+
+size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s, struct quantity *out,
+		size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nt && n < max; i++) {
+		const struct tok *t = &s->t[i];
+		double v = 0;
+		size_t b = i, e = i + 1;
+		const char *unit = NULL, *qualifier = NULL;
+		bool have = false, hyph = false;
+		size_t unit_b = 0, unit_e = 0;
+		if (t->kind == TK_NUM) {
+			v = parse_digits(t->s, t->n);
+			have = true;
+			/* years and days of months are time, not quantities */
+			bool has_sep = memchr(t->s, ',', t->n) || memchr(t->s, '.', t->n);
+			if (!has_sep && t->n == 4 && v >= 1800 && v <= 2100 && !currency_before(s, i) &&
+			    !(i + 1 < s->nt && (s->t[i + 1].s[0] == '%' || is_word(&s->t[i + 1], "percent"))))
+				continue;
+			if (i > 0 && is_month_lw(s->t[i - 1].lw) && (s->t[i - 1].flags & TF_CAP))
+				continue;
+			if (i > 1 && s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == '.' &&
+			    is_month_lw(s->t[i - 2].lw))
+				continue;
+		} else if (t->kind == TK_WORD && (t->flags & TF_NUMHYPH)) {
+			/* "48-year-old", "55-kilometer", "quarter-point" */
+			v = parse_digits(t->s, t->n);
+			have = true;
+			hyph = true;
+		} else if (t->kind == TK_WORD && !(t->flags & TF_POSS) &&
+			   ((t->wc & WC_NUMWORD) || (strchr(t->lw, '-') && t->lw[0] != '-'))) {
+			const char *lw = t->lw;
+			double nw = numword(lw);
+			const char *h = strchr(lw, '-');
+			if (!nw && h && h - lw < 12) {
+				char pre[16];
+				memcpy(pre, lw, (size_t)(h - lw));
+				pre[h - lw] = '\0';
+				nw = numword(pre);
+				if (nw)
+					hyph = true;
+			}
+			if (nw && !strcmp(lw, "one") && !(i + 1 < s->nt && scale_of(s->t[i + 1].lw)))
+				continue;
+			if (nw && (!strcmp(lw, "half") || !strcmp(lw, "hundred") || !strcmp(lw, "dozen") ||
+				   !strcmp(lw, "quarter")) &&
+			    !(i > 0 && is_word(&s->t[i - 1], "a")))
+				continue; /* "second quarter" is not 0.25 */
+			if (nw) {
+				v = nw;
+				have = true;
+				if (i > 0 && is_word(&s->t[i - 1], "a"))
+					b = i - 1;
+			} else if (is_word(t, "a") && i + 1 < s->nt && scale_of(s->t[i + 1].lw) >= 100) {
+				v = 1;
+				have = true;
+			} else {
+				for (size_t k = 0; k < sizeof(vague) / sizeof(vague[0]); k++)
+					if (!strcmp(vague[k].w, lw) && i + 1 < s->nt && is_word(&s->t[i + 1], "of")) {
+						v = vague[k].v;
+						have = true;
+						qualifier = vague[k].w;
+						e = i + 2;
+						unit_b = e;
+						unit_e = unit_phrase(lx, s, e);
+						break;
+					}
+				if (!have)
+					continue;
+			}
+		} else {
+			continue;
+		}
+		if (!have)
+			continue;
+		const char *cur = currency_before(s, b);
+		if (cur)
+			b--;
+		if (!hyph && !qualifier) {
+			/* range "40-50": skip the upper bound */
+			if (e + 1 < s->nt && s->t[e].kind == TK_PUNCT && (s->t[e].s[0] == '-' || s->t[e].n == 3) &&
+			    !(s->t[e].flags & TF_SPACE) && s->t[e + 1].kind == TK_NUM)
+				e += 2;
+			else if (e + 1 < s->nt && is_word(&s->t[e], "to") && s->t[e + 1].kind == TK_NUM && cur)
+				e += 2;
+			/* scales */
+			while (e < s->nt && s->t[e].kind == TK_WORD) {
+				double sc = scale_of(s->t[e].lw);
+				if (!sc || (sc < 1e3 && strcmp(s->t[e].lw, "hundred")))
+					break;
+				if (!strcmp(s->t[e].lw, "m") || !strcmp(s->t[e].lw, "k")) {
+					if (!cur)
+						break;
+				}
+				v *= sc;
+				e++;
+			}
+			if (e < s->nt && s->t[e].kind == TK_PUNCT && s->t[e].n == 1 && s->t[e].s[0] == '%') {
+				unit = "percent";
+				e++;
+			} else if (cur) {
+				unit = cur;
+				/* "$125 billion worth of Chinese goods" keeps its text short */
+			} else if (e < s->nt && (is_word(&s->t[e], "percent") || is_word(&s->t[e], "per"))) {
+				if (is_word(&s->t[e], "per") && e + 1 < s->nt && is_word(&s->t[e + 1], "cent"))
+					e++;
+				unit = "percent";
+				e++;
+				if (e + 1 < s->nt && is_word(&s->t[e - 1], "percentage"))
+					e++;
+			} else if (e < s->nt && is_word(&s->t[e], "percentage") && e + 1 < s->nt) {
+				unit = "percentage points";
+				e += 2;
+			} else {
+				/* "three of its commanders" */
+				size_t u = e;
+				if (u + 1 < s->nt && is_word(&s->t[u], "of") && (s->t[u + 1].wc & WC_DET))
+					u += 2;
+				size_t ue = unit_phrase(lx, s, u);
+				if (ue > u) {
+					unit_b = u;
+					unit_e = ue;
+					e = ue;
+				}
+			}
+		} else if (hyph) {
+			/* unit from the hyphenated word itself */
+			const char *h = strchr(t->lw, '-');
+			if (h) {
+				char buf[64];
+				snprintf(buf, sizeof(buf), "%s", h + 1);
+				char *dash;
+				while ((dash = strchr(buf, '-')))
+					*dash = ' ';
+				/* "year old" → "years old" */
+				if (!strncmp(buf, "year old", 8))
+					unit = "years old";
+				else if (!strcmp(buf, "point"))
+					unit = "percentage point";
+				else
+					unit = arena_strndup(a, buf, strlen(buf));
+				if (i > 0 && is_word(&s->t[i - 1], "a"))
+					b = i - 1;
+			}
+		}
+		if (unit_e > unit_b)
+			unit = tok_join(a, s, unit_b, unit_e);
+		/* "two months’ worth of munitions" */
+		if (unit_e > unit_b && unit_e < s->nt && (s->t[unit_e].flags & TF_POSS) && e == unit_e) {
+			e++;
+			if (e < s->nt && is_word(&s->t[e], "worth")) {
+				e++;
+				if (e + 1 < s->nt && is_word(&s->t[e], "of")) {
+					size_t ue = unit_phrase(lx, s, e + 1);
+					if (ue > e + 1)
+						e = ue;
+				}
+			}
+		}
+		/* "1,000 containers of military equipment and munitions" for the text */
+		size_t qb;
+		size_t q = qualifier_before(s, b, &qb);
+		if (q && !qualifier) {
+			qualifier = qual_text(a, q);
+			b = qb;
+		}
+		out[n].text = tok_join(a, s, b, e);
+		out[n].value = v;
+		out[n].qualifier = qualifier;
+		out[n].unit = unit;
+		n++;
+		if (e > i + 1)
+			i = e - 1;
+	}
+	return n;
+}

@@ -1,0 +1,391 @@
+/* test_claims.c — the claim extractor, rule by rule: each rule has one example it must
+ * match and one near miss it must not. Runs from tests/unit with the lexicons of
+ * ../../conf/lexicon (or $CLAIMD_LEXICON_DIR). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "claimd/claims.h"
+
+static struct claims_ctx *ctx;
+
+static int setup(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *dir = getenv("CLAIMD_LEXICON_DIR");
+	if (claims_new(dir ? dir : "../../conf/lexicon", &ctx, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lexicon: %s\n", err);
+		return -1;
+	}
+	claims_set_min_score(ctx, 0); /* see every statement; scoring is tested separately */
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ctx = claims_free(ctx);
+	return 0;
+}
+
+static json_t *run(const char *text)
+{
+	json_t *a = NULL;
+	assert_int_equal(claims_extract(ctx, text, "2023-11-02T00:15:00Z", &a), 0);
+	assert_non_null(a);
+	return a;
+}
+
+/* The first claim whose sentence contains needle (NULL when none). */
+static json_t *find(json_t *a, const char *needle)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(a, i, c) {
+		const char *s = json_string_value(json_object_get(c, "sentence"));
+		if (s && strstr(s, needle))
+			return c;
+	}
+	return NULL;
+}
+
+static const char *speaker(json_t *c)
+{
+	json_t *sp = json_object_get(c, "speaker");
+	return json_is_object(sp) ? json_string_value(json_object_get(sp, "text")) : NULL;
+}
+
+static const char *speaker_name(json_t *c)
+{
+	json_t *sp = json_object_get(c, "speaker");
+	return json_is_object(sp) ? json_string_value(json_object_get(sp, "name")) : NULL;
+}
+
+static const char *stance(json_t *c)
+{
+	return json_string_value(json_object_get(c, "stance"));
+}
+
+/* ---- sentences ---- */
+
+static void test_split_abbreviations(void **state)
+{
+	(void)state;
+	json_t *a = run("Gen. Mark Stone told Mr. Ito that the U.S. Navy moved 3,500 troops. The U.S. "
+			"and Japan said 1.5 million people left.");
+	assert_int_equal(json_array_size(a), 2);
+	assert_non_null(find(a, "Gen. Mark Stone told Mr. Ito that the U.S. Navy moved 3,500 troops."));
+	json_decref(a);
+	/* near miss: a real sentence end after an acronym */
+	a = run("The aid was sent by the U.S. The ministry said it arrived on Monday.");
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+}
+
+static void test_split_typo_and_quotes(void **state)
+{
+	(void)state;
+	json_t *a = run("Despite the claims from the US.and Japan, Russia denied the transfer of 40 tanks.");
+	assert_int_equal(json_array_size(a), 1);
+	json_decref(a);
+	a = run("“We sent 20 trucks.” The minister said 12 more would follow in October.");
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+}
+
+/* ---- attribution ---- */
+
+static void test_attr_leading(void **state)
+{
+	(void)state;
+	json_t *a = run("Foreign Minister Anna Berg of Sweden said that 300 soldiers were deployed.");
+	json_t *c = find(a, "300 soldiers");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "Foreign Minister Anna Berg of Sweden");
+	assert_string_equal(speaker_name(c), "Anna Berg");
+	assert_string_equal(json_string_value(json_object_get(c, "cue")), "said");
+	json_decref(a);
+	/* near miss: "claims" as a noun is not a cue */
+	a = run("The claims about 300 soldiers were repeated by several newspapers.");
+	c = find(a, "300 soldiers");
+	assert_non_null(c);
+	assert_null(speaker(c));
+	json_decref(a);
+}
+
+static void test_attr_trailing_and_inverted(void **state)
+{
+	(void)state;
+	json_t *a = run("Five bridges were closed after the storm, the transport ministry said on Friday.");
+	json_t *c = find(a, "Five bridges");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "the transport ministry");
+	json_decref(a);
+	a = run("“The line will reopen in June,” said rail spokeswoman Mia Lund.");
+	c = find(a, "reopen");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "rail spokeswoman Mia Lund");
+	assert_string_equal(stance(c), "speculate");
+	json_decref(a);
+	/* near miss: a capitalised cue word inside a name */
+	a = run("Troops from the United States arrived in Poland in March.");
+	c = find(a, "Troops");
+	assert_non_null(c);
+	assert_null(speaker(c));
+	json_decref(a);
+}
+
+static void test_attr_according_to(void **state)
+{
+	(void)state;
+	json_t *a = run("According to a Kenyan official who asked not to be named, 40 people died in the floods.");
+	json_t *c = find(a, "40 people");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "a Kenyan official");
+	json_decref(a);
+	a = run("Prices rose 4 percent in May, according to data from Statistics Norway.");
+	c = find(a, "Prices");
+	assert_string_equal(speaker(c), "Statistics Norway");
+	json_decref(a);
+}
+
+static void test_attr_apposition(void **state)
+{
+	(void)state;
+	json_t *a = run("Lena Park, a senior analyst at Brightline, told reporters that exports fell 8 percent.");
+	json_t *c = find(a, "exports fell");
+	assert_string_equal(speaker(c), "Lena Park");
+	json_decref(a);
+	/* near miss: a relative clause with a cue-like word before the real cue */
+	a = run("The company, which is expected to cut 500 jobs, confirmed on Monday that talks had ended.");
+	c = find(a, "500 jobs");
+	assert_string_equal(json_string_value(json_object_get(c, "cue")), "confirmed");
+	assert_string_equal(stance(c), "assert");
+	json_decref(a);
+}
+
+static void test_coreference(void **state)
+{
+	(void)state;
+	json_t *a = run("The National Intelligence Service said 30 ships left the port.\n\n"
+			"The agency also suspects that 12 of them carried fuel.\n\n"
+			"The allegations drew protests from Germany, France and Italy.\n\n"
+			"They argue that the 12 ships broke the embargo.");
+	json_t *c = find(a, "also suspects");
+	assert_string_equal(speaker(c), "The agency");
+	assert_string_equal(speaker_name(c), "National Intelligence Service");
+	assert_string_equal(stance(c), "allege");
+	c = find(a, "They argue");
+	assert_string_equal(speaker(c), "They");
+	assert_non_null(strstr(speaker_name(c), "Germany"));
+	json_decref(a);
+	/* near miss: "he" with no person named before stays as written */
+	a = run("He said 40 people were hurt in the blast.");
+	c = find(a, "40 people");
+	assert_string_equal(speaker(c), "He");
+	json_decref(a);
+}
+
+static void test_quote_paragraph_inherits(void **state)
+{
+	(void)state;
+	json_t *a = run("Mayor Tom Reyes said the city would hire 200 nurses.\n\n"
+			"“We have already signed 45 contracts.”");
+	json_t *c = find(a, "45 contracts");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "Mayor Tom Reyes");
+	json_decref(a);
+	/* near miss: a plain paragraph after a quote keeps no speaker */
+	a = run("Mayor Tom Reyes said the city would hire 200 nurses.\n\nThe city has 45 clinics.");
+	c = find(a, "45 clinics");
+	assert_null(speaker(c));
+	json_decref(a);
+}
+
+/* ---- stance ---- */
+
+static void test_stance(void **state)
+{
+	(void)state;
+	json_t *a = run("Rebels have allegedly seized 12 villages.\n\n"
+			"The allegations of looting in 12 villages drew criticism.\n\n"
+			"The army denied that 12 villages were seized.\n\n"
+			"The seizure of 12 villages may lead to talks.\n\n"
+			"A police spokesman told reporters the report of 12 deaths is false.\n\n"
+			"The report of 12 deaths is not the whole story for the 3 towns.");
+	assert_string_equal(stance(find(a, "allegedly")), "allege");
+	assert_string_equal(stance(find(a, "allegations")), "assert"); /* near miss */
+	assert_string_equal(stance(find(a, "army denied")), "deny");
+	assert_string_equal(stance(find(a, "may lead")), "speculate");
+	assert_string_equal(stance(find(a, "is false")), "deny");
+	assert_string_equal(stance(find(a, "whole story")), "assert"); /* unattributed "not" */
+	json_t *h = json_object_get(find(a, "allegedly"), "hedges");
+	assert_int_equal(json_array_size(h), 1);
+	assert_string_equal(json_string_value(json_array_get(h, 0)), "allegedly");
+	json_decref(a);
+}
+
+static void test_unnamed_source(void **state)
+{
+	(void)state;
+	json_t *a = run("Two people familiar with the talks said the deal covers 30 aircraft.\n\n"
+			"Two airline executives said the deal covers 30 aircraft.");
+	assert_string_equal(stance(find(a, "Two people")), "allege");
+	assert_string_equal(stance(find(a, "airline executives")), "assert");
+	json_decref(a);
+}
+
+/* ---- quantities ---- */
+
+static void check_qty(json_t *c, size_t idx, double value, const char *qualifier, const char *unit)
+{
+	json_t *q = json_array_get(json_object_get(c, "quantities"), idx);
+	assert_non_null(q);
+	assert_true(json_number_value(json_object_get(q, "value")) > value * 0.999 &&
+		    json_number_value(json_object_get(q, "value")) < value * 1.001);
+	if (qualifier)
+		assert_string_equal(json_string_value(json_object_get(q, "qualifier")), qualifier);
+	else
+		assert_true(json_is_null(json_object_get(q, "qualifier")));
+	if (unit)
+		assert_string_equal(json_string_value(json_object_get(q, "unit")), unit);
+}
+
+static void test_quantities(void **state)
+{
+	(void)state;
+	json_t *a = run("The army sent more than 1,000 containers of equipment and over a million shells.\n\n"
+			"The fund raised $6.5 billion, up 16.057% in two months’ time.\n\n"
+			"The 48-year-old pilot flew nearly 17.3 million miles and thousands of hours.\n\n"
+			"The fund lost $40-50 billion and a quarter-point of yield.");
+	json_t *c = find(a, "containers");
+	check_qty(c, 0, 1000, "more than", "containers");
+	check_qty(c, 1, 1e6, "over", "shells");
+	c = find(a, "fund raised");
+	check_qty(c, 0, 6.5e9, NULL, "USD");
+	check_qty(c, 1, 16.057, NULL, "percent");
+	check_qty(c, 2, 2, NULL, "months");
+	c = find(a, "pilot");
+	check_qty(c, 0, 48, NULL, "years old");
+	check_qty(c, 1, 17.3e6, "nearly", "miles");
+	check_qty(c, 2, 1000, "thousands", "hours");
+	c = find(a, "fund lost");
+	check_qty(c, 0, 40e9, NULL, "USD");
+	check_qty(c, 1, 0.25, NULL, NULL);
+	json_decref(a);
+	/* near misses: years, days of months, ordinals and "one of" are not quantities */
+	a = run("In 2019 the third launch on Oct. 25 was one of the best, the agency said.");
+	c = find(a, "third launch");
+	assert_int_equal(json_array_size(json_object_get(c, "quantities")), 0);
+	json_decref(a);
+}
+
+/* ---- entities ---- */
+
+static void test_entities(void **state)
+{
+	(void)state;
+	json_t *a = run("A South Korean envoy met UN officials in Pyongyang, and the North said 3 ships left.");
+	json_t *e = json_object_get(find(a, "envoy"), "entities");
+	const char *want[][2] = { { "South Korea", "KR" }, { "United Nations", NULL }, { "Pyongyang", "KP" } };
+	for (size_t k = 0; k < 3; k++) {
+		bool found = false;
+		for (size_t i = 0; i < json_array_size(e); i++) {
+			json_t *x = json_array_get(e, i);
+			if (!strcmp(json_string_value(json_object_get(x, "name")), want[k][0])) {
+				found = true;
+				if (want[k][1])
+					assert_string_equal(json_string_value(json_object_get(x, "code")), want[k][1]);
+			}
+		}
+		assert_true(found);
+	}
+	json_decref(a);
+	/* near miss: "us" and "Who" are not the United States or the WHO */
+	a = run("Who told us that 4 ships left? The crew told us that 4 ships left.");
+	e = json_object_get(find(a, "crew"), "entities");
+	assert_int_equal(json_array_size(e), 0);
+	json_decref(a);
+}
+
+/* ---- time ---- */
+
+static const char *time0(json_t *c)
+{
+	json_t *t = json_array_get(json_object_get(c, "time"), 0);
+	return t ? json_string_value(json_object_get(t, "value")) : NULL;
+}
+
+static void test_time(void **state)
+{
+	(void)state;
+	json_t *a = run("Exports fell 3 percent last month.\n\n"
+			"Exports fell 4 percent since early August.\n\n"
+			"Exports fell 5 percent in December.\n\n"
+			"Exports fell 6 percent on Monday.\n\n"
+			"Exports fell 7 percent on Sept. 11, 2001.\n\n"
+			"Exports may fall 8 percent.");
+	assert_string_equal(time0(find(a, "3 percent")), "2023-10");
+	assert_string_equal(time0(find(a, "4 percent")), "2023-08");
+	assert_string_equal(time0(find(a, "5 percent")), "2022-12");
+	assert_string_equal(time0(find(a, "6 percent")), "2023-10-30");
+	assert_string_equal(time0(find(a, "7 percent")), "2001-09-11");
+	assert_null(time0(find(a, "8 percent"))); /* near miss: the verb "may" */
+	json_decref(a);
+}
+
+/* ---- what is not a claim; scores ---- */
+
+static void test_not_claims(void **state)
+{
+	(void)state;
+	json_t *a = run("A spokesman for the bank declined to comment.\n\nWhat did the court decide?\n\n"
+			"The Long Road Ahead\n\nThe bank declined to 5 percent growth in 2022.");
+	assert_int_equal(json_array_size(a), 1);
+	assert_non_null(find(a, "declined to 5 percent"));
+	json_decref(a);
+}
+
+static void test_scores(void **state)
+{
+	(void)state;
+	claims_set_min_score(ctx, CLAIMS_DEFAULT_MIN_SCORE);
+	json_t *a = run("The ministry said 1,200 homes were destroyed in Chile in March.\n\n"
+			"That would be a shame for everyone.");
+	json_t *hi = find(a, "1,200 homes");
+	assert_non_null(hi);
+	assert_true(json_number_value(json_object_get(hi, "score")) >= 0.8);
+	assert_null(find(a, "shame"));
+	json_decref(a);
+	claims_set_min_score(ctx, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_split_abbreviations),
+		cmocka_unit_test(test_split_typo_and_quotes),
+		cmocka_unit_test(test_attr_leading),
+		cmocka_unit_test(test_attr_trailing_and_inverted),
+		cmocka_unit_test(test_attr_according_to),
+		cmocka_unit_test(test_attr_apposition),
+		cmocka_unit_test(test_coreference),
+		cmocka_unit_test(test_quote_paragraph_inherits),
+		cmocka_unit_test(test_stance),
+		cmocka_unit_test(test_unnamed_source),
+		cmocka_unit_test(test_quantities),
+		cmocka_unit_test(test_entities),
+		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_not_claims),
+		cmocka_unit_test(test_scores),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
