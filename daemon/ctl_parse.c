@@ -1,0 +1,286 @@
+/* ctl_parse.c — `claimctl parse [--model] [--source NAME] FILE|URL...`: read feeds from
+ * files or fetch them (one blocking libcurl transfer each: http/https only, 16 MiB cap,
+ * 5 redirects) and print what claimd would publish: one claimd.article/1 body per line
+ * (without the envelope), or with --model the conformance model as one JSON object per
+ * input. Parse warnings go to stderr. Exit 0, 1 when an input is unreadable or not a
+ * feed ("claimctl: FILE: reason"), 2 on usage errors.
+ * Runs the very modules the daemon runs (feed, html, date, url, article, boiler). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "claimd/article.h"
+#include "claimd/ctl.h"
+#include "claimd/feed.h"
+#include "claimd/url.h"
+
+#define PARSE_MAX_BODY (16u << 20)
+#define PARSE_MAX_FILE (64u << 20)
+
+struct body {
+	char *buf;
+	size_t len, cap;
+	bool too_big;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct body *b = ud;
+	size_t k = size * n;
+	if (b->len + k > PARSE_MAX_BODY) {
+		b->too_big = true;
+		return 0;
+	}
+	if (b->len + k + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		while (cap < b->len + k + 1)
+			cap *= 2;
+		char *nb = realloc(b->buf, cap);
+		if (!nb)
+			return 0;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, p, k);
+	b->len += k;
+	return k;
+}
+
+static int fetch_url(const char *url, struct body *b, char **ret_eff, char **ret_ctype,
+		     char **ret_err)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return -ENOMEM;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "claimctl/" CLAIMD_VERSION " (+claimd)");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PARSE_MAX_BODY);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	int r = 0;
+	if (b->too_big) {
+		*ret_err = strdup("body larger than 16 MiB");
+		r = -EFBIG;
+	} else if (rc != CURLE_OK) {
+		*ret_err = strdup(*errbuf ? errbuf : curl_easy_strerror(rc));
+		r = -EIO;
+	} else if (status >= 400) {
+		if (asprintf(ret_err, "HTTP status %ld", status) < 0)
+			*ret_err = NULL;
+		r = -EIO;
+	} else {
+		char *eff = NULL, *ct = NULL;
+		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+		*ret_eff = eff ? strdup(eff) : strdup(url);
+		*ret_ctype = ct ? strdup(ct) : NULL;
+	}
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static int read_file(const char *path, struct body *b, char **ret_err)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f) {
+		*ret_err = strdup(strerror(errno));
+		return -errno;
+	}
+	char chunk[65536];
+	size_t n;
+	int r = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->len + n > PARSE_MAX_FILE) {
+			*ret_err = strdup("file larger than 64 MiB");
+			r = -EFBIG;
+			break;
+		}
+		if (on_data(chunk, 1, n, b) != n) {
+			*ret_err = strdup(b->too_big ? "file too large" : strerror(ENOMEM));
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (!r && ferror(f)) {
+		*ret_err = strdup(strerror(errno ? errno : EIO));
+		r = -EIO;
+	}
+	if (f != stdin)
+		fclose(f);
+	return r;
+}
+
+/* "text/xml; charset=ISO-8859-1" → "ISO-8859-1" in buf, or NULL. */
+static const char *charset_of(const char *ct, char *buf, size_t size)
+{
+	const char *p = ct ? strcasestr(ct, "charset=") : NULL;
+	if (!p)
+		return NULL;
+	p += 8;
+	if (*p == '"')
+		p++;
+	size_t n = 0;
+	while (p[n] && p[n] != '"' && p[n] != ';' && !isspace((unsigned char)p[n]) && n + 1 < size)
+		n++;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n ? buf : NULL;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_json(json_t *j)
+{
+	if (json_dumpf(j, stdout, JSON_COMPACT) == 0)
+		fputc('\n', stdout);
+}
+
+static int parse_one(const char *in, bool model, const char *source)
+{
+	struct body b = { 0 };
+	char *err = NULL, *eff = NULL, *ctype = NULL;
+	char csbuf[64];
+	int status = 1, r;
+	bool is_url = strstr(in, "://") != NULL;
+
+	if (is_url) {
+		if (!url_is_http(in)) {
+			fprintf(stderr, "claimctl: %s: only http and https URLs are fetched\n", in);
+			return 1;
+		}
+		r = fetch_url(in, &b, &eff, &ctype, &err);
+	} else {
+		r = read_file(in, &b, &err);
+	}
+	if (r < 0) {
+		fprintf(stderr, "claimctl: %s: %s\n", in, err ? err : strerror(-r));
+		goto out;
+	}
+	struct feed_opts fo = {
+		.base_url = eff,
+		.http_charset = charset_of(ctype, csbuf, sizeof(csbuf)),
+		.now_ms = now_ms(),
+	};
+	struct feed *f = NULL;
+	free(err);
+	err = NULL;
+	r = feed_parse(b.buf, b.len, &fo, &f, &err);
+	if (r < 0) {
+		fprintf(stderr, "claimctl: %s: %s\n", in,
+			err ? err : r == -EBADMSG ? "not a feed" : strerror(-r));
+		if (model)
+			puts("{\"wellformed\": false, \"feed\": {}, \"entries\": []}");
+		goto out;
+	}
+	for (size_t i = 0; i < f->n_warnings; i++)
+		fprintf(stderr, "claimctl: %s: warning: %s\n", in, f->warnings[i]);
+	if (model) {
+		json_t *m = feed_model_json(f);
+		if (m)
+			print_json(m);
+		json_decref(m);
+		status = m ? 0 : 1;
+	} else {
+		json_t *arts = NULL, *warn = json_array();
+		struct article_opts ao = {
+			.source = source,
+			.feed_url = eff,
+			.fetched_at_ms = fo.now_ms,
+			.id_rule = ID_RULE_AUTO,
+		};
+		r = article_from_feed(f, &ao, &arts, warn);
+		size_t i;
+		json_t *v;
+		json_array_foreach(warn, i, v)
+			fprintf(stderr, "claimctl: %s: warning: %s\n", in, json_string_value(v));
+		json_decref(warn);
+		if (r < 0) {
+			fprintf(stderr, "claimctl: %s: %s\n", in, strerror(-r));
+		} else {
+			json_array_foreach(arts, i, v)
+				print_json(v);
+			status = 0;
+		}
+		json_decref(arts);
+	}
+	feed_free(f);
+out:
+	free(b.buf);
+	free(err);
+	free(eff);
+	free(ctype);
+	return status;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: claimctl parse [--model] [--source NAME] FILE|URL...\n"
+		     "  --model        print the conformance feed model, one JSON object per input\n"
+		     "  --source NAME  source name used for article ids (default: claimctl)\n");
+}
+
+int ctl_parse(int argc, char **argv)
+{
+	bool model = false;
+	const char *source = "claimctl";
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--model")) {
+			model = true;
+		} else if (!strcmp(argv[i], "--source") && i + 1 < argc) {
+			source = argv[++i];
+		} else if (!strncmp(argv[i], "--source=", 9)) {
+			source = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "claimctl parse: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int status = 0;
+	for (; i < argc; i++)
+		if (parse_one(argv[i], model, source) != 0)
+			status = 1;
+	fflush(stdout);
+	curl_global_cleanup();
+	return status;
+}
