@@ -63,4 +63,20 @@ int store_journal_prune(struct store *s, int64_t now_ms, int64_t max_age_ms,
 			int64_t max_bytes);
 int64_t store_journal_bytes(struct store *s);
 
+/* The next seq of a topic that is not journalled (sys/heartbeat), persisted: the stored
+ * seq + 1, but at least at_least (so a counter kept in memory while the disk was full
+ * never goes back). */
+int store_topic_next(struct store *s, const char *topic, uint64_t at_least,
+		     uint64_t *ret_seq);
+/* The retention floor: 1 + the highest gseq ever pruned (1 when nothing was). A SNAPSHOT
+ * since S is complete only when S + 1 >= the floor. */
+uint64_t store_gseq_floor(const struct store *s);
+/* True between store_begin() and store_commit()/store_rollback(). */
+bool store_in_tx(const struct store *s);
+/* Called after the outermost transaction ends: committed true after a successful
+ * store_commit(), false after store_rollback() (what was appended is gone, and its
+ * numbers will be handed out again). The publisher holds back sends until then. */
+typedef void (*store_tx_fn)(void *ud, bool committed);
+void store_set_tx_hook(struct store *s, store_tx_fn fn, void *ud);
+
 #endif
