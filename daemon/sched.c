@@ -271,13 +271,18 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 		arm(x, jittered(s, x->cs.interval_ms < 30000 ? x->cs.interval_ms : 30000));
 		return;
 	}
-	if (!wellformed && !x->illformed) {
+	bool troubled = !wellformed || warning;
+	if (troubled && !x->illformed) {
 		struct log_ctx lc = { .source = x->name, .url = x->cs.url, .http_status = r->status };
-		log_ev(LOG_WARNING, MSGID_FEED_ILLFORMED, &lc,
-		       "Feed of %s is not well-formed (%s); recovered what could be read", x->name,
-		       warning ? warning : "parse error");
+		if (!wellformed)
+			log_ev(LOG_WARNING, MSGID_FEED_ILLFORMED, &lc,
+			       "Feed of %s is not well-formed (%s); recovered what could be read",
+			       x->name, warning ? warning : "parse error");
+		else
+			log_ev(LOG_WARNING, MSGID_FEED_ILLFORMED, &lc, "Feed of %s: %s", x->name,
+			       warning);
 	}
-	x->illformed = !wellformed;
+	x->illformed = troubled;
 	free(err);
 	free(warning);
 	set_str(&x->st.etag, r->etag);

@@ -13,7 +13,8 @@ import zmq
 from conftest import CLAIMCTL, DATA, PY, ROOT, replay, wait_for
 
 
-def write_feed(path, first, last):
+def write_feed(path, first, last, pad=0):
+    filler = " ".join("word%d" % k for k in range(pad // 7))
     items = []
     for i in range(last, first - 1, -1):
         items.append(
@@ -21,8 +22,8 @@ def write_feed(path, first, last):
             "<guid isPermaLink=\"false\">item-%d</guid>"
             "<pubDate>Tue, 05 Mar 2024 10:%02d:00 +0000</pubDate>"
             "<description>Officials said on Monday that about %d people were evacuated "
-            "from the valley. The mayor denied that the dam had failed.</description></item>"
-            % (i, i * 10, i, i % 60, i * 10))
+            "from the valley. The mayor denied that the dam had failed. %s</description></item>"
+            % (i, i * 10, i, i % 60, i * 10, filler))
     path.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Live</title>'
                     + "".join(items) + "</channel></rss>")
 
@@ -72,14 +73,15 @@ def test_slow_subscriber_fills_gap_by_replay(httpd, daemons):
     ctx = zmq.Context.instance()
     slow = ctx.socket(zmq.SUB)
     slow.setsockopt(zmq.RCVHWM, 50)
-    slow.setsockopt(zmq.SUBSCRIBE, b"")
+    slow.setsockopt(zmq.SUBSCRIBE, b"article/")
+    slow.setsockopt(zmq.SUBSCRIBE, b"claim/")
     slow.connect(d.publish)
     fast = ctx.socket(zmq.SUB)
     fast.setsockopt(zmq.SUBSCRIBE, b"article/")
     fast.connect(d.publish)
     time.sleep(1)
     # 400 new articles while the slow subscriber reads nothing
-    write_feed(feed, 1, 400)
+    write_feed(feed, 1, 400, pad=30000)
     got = set()
     end = time.monotonic() + 30
     while len(got) < 397 and time.monotonic() < end:
@@ -89,10 +91,13 @@ def test_slow_subscriber_fills_gap_by_replay(httpd, daemons):
     assert len(got) >= 397, "the fast subscriber was held back: %d" % len(got)
     # the slow one now resumes: it has a gap, which replay fills
     seen = {}
-    while slow.poll(300):
+    stop_at = time.monotonic() + 20
+    while slow.poll(300) and time.monotonic() < stop_at:
         t, b, s = slow.recv_multipart()
         body = json.loads(b)
         seen[body["gseq"]] = (t.decode(), body)
+    live = len([1 for t, b in seen.values() if t.startswith("article/")])
+    assert live < 400, "the slow subscriber should have lost messages at its HWM"
     msgs, endf = replay(d.replay, "", 0)
     for t, b, s in msgs:
         seen.setdefault(b["gseq"], (t, b))
