@@ -166,6 +166,17 @@ static void collect(struct xctx *x, xmlNode *n, struct sbuf *s, int depth, int e
 	}
 }
 
+/* xmlHashScan callback: an external entity declared in the internal subset is never
+ * read; say so once per entity, so the caller can log that the document tried. */
+static void warn_external(void *payload, void *data, const xmlChar *name)
+{
+	const xmlEntity *e = payload;
+	if (e->etype == XML_EXTERNAL_GENERAL_PARSED_ENTITY ||
+	    e->etype == XML_EXTERNAL_GENERAL_UNPARSED_ENTITY ||
+	    e->etype == XML_EXTERNAL_PARAMETER_ENTITY)
+		feed_warn(data, "external entity '%s' refused (never loaded)", (const char *)name);
+}
+
 /* All text below n, entities expanded within the budget; new string or NULL (oom). */
 static char *raw_text(struct xctx *x, xmlNode *n)
 {
@@ -1047,6 +1058,8 @@ int feed_xml_parse(const char *buf, size_t len, const struct feed_opts *o, struc
 		r = -EBADMSG;
 		goto free_doc;
 	}
+	if (doc->intSubset && doc->intSubset->entities)
+		xmlHashScan(doc->intSubset->entities, warn_external, f);
 	struct xctx x = { .o = o, .f = f, .doc = doc, .budget = ENTITY_BUDGET };
 	f->format = root_format(root, &x.atom);
 	if (ns_of(root) == NS_OTHER)
