@@ -12,7 +12,7 @@ PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
-            python3-feedparser python3-brotli systemd man-db curl
+            python3-feedparser python3-brotli systemd man-db curl iproute2
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -84,7 +84,7 @@ integration: all
 
 conformance: all
 	@if [ -d $(SHARED)/conformance ]; then \
-	  $(PYTHON) $(SHARED)/conformance/run.py --min $(CONFORMANCE_MIN) -- ./claimctl parse --model; \
+	  $(PYTHON) $(SHARED)/conformance/run.py --min $(CONFORMANCE_MIN) -- $(BINDIR)/claimctl parse --model; \
 	else echo "conformance: skipped ($(SHARED)/conformance not found)"; fi
 CONFORMANCE_MIN ?= 95
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "claimd/publish.h"
@@ -559,10 +560,40 @@ static int secure(void *s, const unsigned char *secret)
 	return 0;
 }
 
+/* A listening socket that systemd passed (socket activation) for this endpoint, or -1:
+ * tcp:// endpoints match by port, ipc:// endpoints by path. */
+static int passed_fd(const char *ep)
+{
+	static int n = -1;
+	if (n < 0)
+		n = sd_listen_fds(0) > 0 ? sd_listen_fds(0) : 0;
+	for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
+		if (!strncmp(ep, "tcp://", 6)) {
+			const char *colon = strrchr(ep + 6, ':');
+			char *end;
+			unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+			if (port > 0 && port < 65536 && !*end &&
+			    sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, (uint16_t)port) > 0)
+				return fd;
+		} else if (!strncmp(ep, "ipc://", 6)) {
+			if (sd_is_socket_unix(fd, SOCK_STREAM, 1, ep + 6, 0) > 0)
+				return fd;
+		}
+	}
+	return -1;
+}
+
 static int bind_ep(void *s, const char *ep, const char *what, char *err, size_t errlen)
 {
 	if (endpoint_is_v6(ep))
 		set_int(s, ZMQ_IPV6, 1);
+	int fd = passed_fd(ep);
+	if (fd >= 0 && set_int(s, ZMQ_USE_FD, fd) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot use the socket systemd passed for %s: %s", ep,
+			 zmq_strerror(-r));
+		return r;
+	}
 	if (zmq_bind(s, ep) < 0) {
 		int r = -errno;
 		snprintf(err, errlen, "cannot bind %s endpoint %s: %s", what, ep, zmq_strerror(-r));
