@@ -30,7 +30,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lm
 
 BUILD   ?= build$(if $(filter 1,$(SAN)),-san)
-BINDIR  ?= .
+BINDIR  ?= $(if $(filter 1,$(SAN)),build-san,.)
 LIB_SRC := $(filter-out daemon/main.c daemon/claimctl.c,$(wildcard daemon/*.c daemon/claims/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -80,7 +80,7 @@ unit: all $(UNIT_BIN)
 	done; exit $$fail
 
 integration: all
-	CLAIMD_SHARED=$(abspath $(SHARED)) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
+	CLAIMD_BINDIR=$(abspath $(BINDIR)) CLAIMD_SHARED=$(abspath $(SHARED)) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
 
 conformance: all
 	@if [ -d $(SHARED)/conformance ]; then \
@@ -89,7 +89,7 @@ conformance: all
 CONFORMANCE_MIN ?= 95
 
 eval: all
-	@if [ -d $(SHARED)/fixtures/wire ]; then tests/eval.sh $(SHARED); \
+	@if [ -d $(SHARED)/fixtures/wire ]; then CLAIMCTL=$(BINDIR)/claimctl tests/eval.sh $(SHARED); \
 	else echo "eval: skipped ($(SHARED)/fixtures/wire not found)"; fi
 
 test: deps
