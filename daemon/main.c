@@ -286,6 +286,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = store_open(D.cfg->state_dir, &D.store);
+	if (r < 0 && access(D.cfg->state_dir, W_OK) < 0 && errno != ENOENT)
+		r = -errno; /* a plainer reason than SQLite's, e.g. a read-only file system */
 	if (r < 0) {
 		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
 		       "Cannot open the state database in %s: %s", D.cfg->state_dir, strerror(-r));

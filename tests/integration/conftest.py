@@ -136,10 +136,13 @@ class Daemon:
             self.sources = sources
         if extra is not None:
             self.extra = extra
-        lines = ["[claimd]", "state_dir = %s" % self.state, "publish = %s" % self.publish,
-                 "replay = %s" % self.replay, "heartbeat = 200ms",
-                 "lexicon_dir = %s" % (ROOT / "conf" / "lexicon"), "backoff_max = 2s",
-                 "connect_timeout = 2s", "timeout = 5s", self.extra, ""]
+        base = {"state_dir": self.state, "publish": self.publish, "replay": self.replay,
+                "heartbeat": "200ms", "lexicon_dir": ROOT / "conf" / "lexicon",
+                "backoff_max": "2s", "connect_timeout": "2s", "timeout": "5s"}
+        for line in self.extra.splitlines():
+            if "=" in line:
+                base.pop(line.split("=", 1)[0].strip(), None)
+        lines = ["[claimd]"] + ["%s = %s" % kv for kv in base.items()] + [self.extra, ""]
         for name, src in self.sources.items():
             src = dict(src) if isinstance(src, dict) else {"url": src}
             src.setdefault("interval", "1s")
