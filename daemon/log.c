@@ -32,6 +32,14 @@ static const char *log_ident = "claimd";
 static int log_journal;
 static int log_max = LOG_INFO;
 static struct rl_slot slots[LOG_SLOTS];
+static unsigned rl_burst = LOG_BURST;
+static int64_t rl_interval = LOG_INTERVAL_MS;
+
+void log_set_rate_limit(unsigned burst, int64_t interval_ms)
+{
+	rl_burst = burst;
+	rl_interval = interval_ms;
+}
 
 static int64_t mono_ms(void)
 {
@@ -125,7 +133,7 @@ void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *
 			   ctx ? ctx->source : NULL);
 	struct rl_slot *s = &slots[key % LOG_SLOTS];
 	int64_t now = mono_ms();
-	if (s->key != key || now - s->window_start >= LOG_INTERVAL_MS) {
+	if (s->key != key || now - s->window_start >= rl_interval) {
 		if (s->suppressed > 0) {
 			char m[160];
 			snprintf(m, sizeof(m), "Suppressed %u repeated log messages", s->suppressed);
@@ -136,7 +144,7 @@ void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *
 		s->count = 0;
 		s->suppressed = 0;
 	}
-	if (++s->count > LOG_BURST) {
+	if (++s->count > rl_burst) {
 		s->suppressed++;
 		errno = saved;
 		return;

@@ -24,6 +24,8 @@ void log_init(const char *ident, int force_stderr);
 /* Messages with priority above max_prio (e.g. LOG_DEBUG) are dropped. */
 void log_set_max_priority(int max_prio);
 int log_to_journal(void);
+/* Rate limit of identical events: burst messages per interval_ms (defaults 10 per 30 s). */
+void log_set_rate_limit(unsigned burst, int64_t interval_ms);
 
 void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
