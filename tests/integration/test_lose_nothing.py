@@ -10,7 +10,7 @@ import time
 import pytest
 import zmq
 
-from conftest import CLAIMCTL, DATA, PY, ROOT, replay, wait_for
+from conftest import CLAIMCTL, CLAIMD, DATA, PY, ROOT, replay, wait_for
 
 
 def write_feed(path, first, last, pad=0):
@@ -105,7 +105,10 @@ def test_slow_subscriber_fills_gap_by_replay(httpd, daemons):
     assert len(set(arts)) == 400
     status = subprocess.run(["ps", "-o", "rss=", "-p", str(d.proc.pid)], capture_output=True,
                             text=True).stdout.strip()
-    assert int(status) < 200 * 1024, "RSS %s KiB" % status
+    # bounded by the HWM, not by what the slow subscriber left unread (12 MB of feed and
+    # ~800 messages went by); AddressSanitizer's quarantine adds its own 256 MB
+    limit = 200 * 1024 + (300 * 1024 if "san" in CLAIMD else 0)
+    assert int(status) < limit, "RSS %s KiB" % status
     assert d.stop() == 0
     slow.close()
     fast.close()
