@@ -149,3 +149,17 @@ def test_version_and_help():
     assert p.returncode == 0 and p.stdout.startswith("claimd ")
     p = subprocess.run([CLAIMD, "--help"], capture_output=True, text=True, timeout=5)
     assert p.returncode == 0 and "--check-config" in p.stdout
+
+
+def test_gzip_brotli_and_redirects(httpd, daemons):
+    serve(httpd, "news.xml", "atom.xml", "feed.json")
+    d = daemons({"gz": httpd.url("gzip/news.xml"), "redir": httpd.url("redirect/2?to=/atom.xml"),
+                 "br": httpd.url("br/feed.json")})
+    d.start()
+    for src, n in (("gz", 2), ("redir", 1), ("br", 1)):
+        wait_for(lambda: len(replay(d.replay, "article/%s" % src, 0)[0]) >= n,
+                 what="articles of %s" % src)
+    msgs, _ = replay(d.replay, "article/redir", 0)
+    # relative links resolve against where the feed really came from
+    assert msgs[0][1]["url"] == "http://127.0.0.1/atom/stories/inflation"
+    assert d.stop() == 0
