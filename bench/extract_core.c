@@ -1,6 +1,7 @@
 /* extract_core.c — times claims_extract() alone (the call the daemon makes per article:
  * text in, claim objects out; no file or JSON-text I/O in the timed part) over
- * claimd.article/1 JSON lines. Built and run by bench/parts/extract.sh.
+ * claimd.article/1 JSON lines. Built and run by bench/parts/extract.sh, which reads the
+ * timed seconds at the end of the line.
  * usage: extract_core LEXICON_DIR ARTICLES.jsonl */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 	claims_free(c);
 	if (secs <= 0)
 		secs = 1e-9;
-	printf("%.2f MB/s of text, %.0f articles/s, %zu claims\n", (double)bytes / secs / 1e6,
-	       (double)articles / secs, nclaims);
+	printf("%.2f MB/s of text, %.0f articles/s, %zu claims (%zu articles, %zu bytes, %.4f s)\n",
+	       (double)bytes / secs / 1e6, (double)articles / secs, nclaims, articles, bytes, secs);
 	return 0;
 }

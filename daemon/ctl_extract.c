@@ -75,18 +75,84 @@ static int read_all(FILE *fp, char **ret, size_t *ret_len)
 	return 0;
 }
 
-static void claim_id(const json_t *claim, const char *article_id, char out[33])
+/* Output of one article: JSON lines built in memory, written with one fwrite. */
+struct out {
+	char *b;
+	size_t len, cap;
+	bool oom;
+	EVP_MD_CTX *md;    /* reused for every claim id */
+	EVP_MD *sha256;    /* fetched once: an implicit fetch per digest is slow */
+};
+
+static void out_reserve(struct out *o, size_t n)
 {
+	if (o->oom || o->len + n <= o->cap)
+		return;
+	size_t cap = o->cap ? o->cap : 65536;
+	while (cap < o->len + n)
+		cap *= 2;
+	char *nb = realloc(o->b, cap);
+	if (!nb) {
+		o->oom = true;
+		return;
+	}
+	o->b = nb;
+	o->cap = cap;
+}
+
+static void out_put(struct out *o, const char *s, size_t n)
+{
+	out_reserve(o, n);
+	if (o->oom)
+		return;
+	memcpy(o->b + o->len, s, n);
+	o->len += n;
+}
+
+#define out_lit(o, s) out_put((o), (s), sizeof(s) - 1)
+
+static void out_str(struct out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+static void out_chr(struct out *o, char c)
+{
+	out_put(o, &c, 1);
+}
+
+/* Writes the buffer to stdout and empties it. Returns 0 or 1 (write error). */
+static int out_flush(struct out *o)
+{
+	int st = 0;
+	if (o->oom) {
+		fprintf(stderr, "claimctl extract: out of memory\n");
+		st = 1;
+	} else if (o->len && fwrite(o->b, 1, o->len, stdout) != o->len) {
+		st = 1;
+	}
+	o->len = 0;
+	o->oom = false;
+	return st;
+}
+
+static void claim_id(struct out *o, const json_t *claim, const char *article_id, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
 	const json_t *sp = json_object_get(claim, "speaker");
 	const char *sent = json_string_value(json_object_get(claim, "sentence"));
 	const char *spk = sp ? json_string_value(json_object_get(sp, "text")) : NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	out[0] = '\0';
-	if (!ctx)
+	if (!o->md)
+		o->md = EVP_MD_CTX_new();
+	if (!o->sha256)
+		o->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	EVP_MD_CTX *ctx = o->md;
+	if (!ctx || !o->sha256)
 		return;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(ctx, o->sha256, NULL);
 	if (article_id) {
 		EVP_DigestUpdate(ctx, article_id, strlen(article_id));
 		EVP_DigestUpdate(ctx, "\n", 1);
@@ -96,128 +162,143 @@ static void claim_id(const json_t *claim, const char *article_id, char out[33])
 	if (spk)
 		EVP_DigestUpdate(ctx, spk, strlen(spk));
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 16 && i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	unsigned i;
+	for (i = 0; i < 16 && i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * i] = '\0';
 }
 
 /* JSON text of a string, escaped as RFC 8259 asks (UTF-8 passes through). */
-static void put_string(const char *v, size_t n, FILE *out)
+static void put_string(struct out *o, const char *v, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = v;
-	putc('"', out);
+	out_chr(o, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)v[i];
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;
-		fwrite(run, 1, (size_t)(v + i - run), out);
+		out_put(o, run, (size_t)(v + i - run));
 		run = v + i + 1;
 		switch (ch) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\t': fputs("\\t", out); break;
-		case '\r': fputs("\\r", out); break;
-		default:
-			fputs("\\u00", out);
-			putc(hex[ch >> 4], out);
-			putc(hex[ch & 15], out);
+		case '"': out_lit(o, "\\\""); break;
+		case '\\': out_lit(o, "\\\\"); break;
+		case '\n': out_lit(o, "\\n"); break;
+		case '\t': out_lit(o, "\\t"); break;
+		case '\r': out_lit(o, "\\r"); break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
+			out_put(o, u, sizeof(u));
+		}
 		}
 	}
-	fwrite(run, 1, (size_t)(v + n - run), out);
-	putc('"', out);
+	out_put(o, run, (size_t)(v + n - run));
+	out_chr(o, '"');
 }
 
 /* Compact JSON text of a value (what json_dumps gives, without building a string). */
-static void put_json(const json_t *j, FILE *out)
+static void put_json(struct out *o, const json_t *j)
 {
+	char num[64];
 	switch (json_typeof(j)) {
 	case JSON_OBJECT: {
 		const char *k;
 		json_t *v;
 		bool first = true;
-		putc('{', out);
+		out_chr(o, '{');
 		json_object_foreach((json_t *)j, k, v) {
 			if (!first)
-				putc(',', out);
+				out_chr(o, ',');
 			first = false;
-			put_string(k, strlen(k), out);
-			putc(':', out);
-			put_json(v, out);
+			put_string(o, k, strlen(k));
+			out_chr(o, ':');
+			put_json(o, v);
 		}
-		putc('}', out);
+		out_chr(o, '}');
 		break;
 	}
 	case JSON_ARRAY: {
 		size_t i;
 		json_t *v;
-		putc('[', out);
+		out_chr(o, '[');
 		json_array_foreach((json_t *)j, i, v) {
 			if (i)
-				putc(',', out);
-			put_json(v, out);
+				out_chr(o, ',');
+			put_json(o, v);
 		}
-		putc(']', out);
+		out_chr(o, ']');
 		break;
 	}
 	case JSON_STRING:
-		put_string(json_string_value(j), json_string_length(j), out);
+		put_string(o, json_string_value(j), json_string_length(j));
 		break;
 	case JSON_INTEGER:
-		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		out_str(o, num);
 		break;
 	case JSON_REAL: {
 		double d = json_real_value(j);
-		if (d == (double)(long long)d && d > -1e15 && d < 1e15)
-			fprintf(out, "%lld.0", (long long)d);
-		else
-			fprintf(out, "%.10g", d);
+		long long c = (long long)(d * 100 + 0.5);
+		if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
+			snprintf(num, sizeof(num), "%lld.0", (long long)d);
+		} else if (d > 0 && d < 1 && c > 0 && c < 100 && (double)c / 100.0 == d) {
+			/* scores: hundredths, as "%.10g" prints them ("0.85", "0.5", "0.05") */
+			num[0] = '0';
+			num[1] = '.';
+			num[2] = (char)('0' + c / 10);
+			num[3] = (char)('0' + c % 10);
+			num[c % 10 ? 4 : 3] = '\0';
+		} else {
+			snprintf(num, sizeof(num), "%.10g", d);
+		}
+		out_str(o, num);
 		break;
 	}
 	case JSON_TRUE:
-		fputs("true", out);
+		out_lit(o, "true");
 		break;
 	case JSON_FALSE:
-		fputs("false", out);
+		out_lit(o, "false");
 		break;
 	default:
-		fputs("null", out);
+		out_lit(o, "null");
 	}
 }
 
 /* Prints each claim as one JSON line: the envelope fields (article_id, source, url,
  * published: JSON texts, "null" when absent) and the claim's own. */
-static int print_claims(json_t *claims, const char *article_id, const char *source, const char *url,
-			const char *pubjson)
+static int print_claims(struct out *o, json_t *claims, const char *article_id, const char *source,
+			const char *url, const char *pubjson)
 {
 	size_t i;
 	json_t *c;
 	json_array_foreach(claims, i, c) {
 		char id[33];
-		claim_id(c, article_id, id);
+		claim_id(o, c, article_id, id);
 		/* the envelope fields first, then the claim's own (no copy of the object) */
-		fputs("{\"schema\":\"claimd.claim/1\",\"id\":\"", stdout);
-		fputs(id, stdout);
-		fputs("\",\"article_id\":", stdout);
-		fputs(article_id ? article_id : "null", stdout);
-		fputs(",\"source\":", stdout);
-		fputs(source ? source : "null", stdout);
-		fputs(",\"url\":", stdout);
-		fputs(url ? url : "null", stdout);
-		fputs(",\"published\":", stdout);
-		fputs(pubjson, stdout);
+		out_lit(o, "{\"schema\":\"claimd.claim/1\",\"id\":\"");
+		out_str(o, id);
+		out_lit(o, "\",\"article_id\":");
+		out_str(o, article_id ? article_id : "null");
+		out_lit(o, ",\"source\":");
+		out_str(o, source ? source : "null");
+		out_lit(o, ",\"url\":");
+		out_str(o, url ? url : "null");
+		out_lit(o, ",\"published\":");
+		out_str(o, pubjson);
 		const char *k;
 		json_t *v;
 		json_object_foreach(c, k, v) {
-			putc(',', stdout);
-			put_string(k, strlen(k), stdout);
-			putc(':', stdout);
-			put_json(v, stdout);
+			out_chr(o, ',');
+			put_string(o, k, strlen(k));
+			out_chr(o, ':');
+			put_json(o, v);
 		}
-		fputs("}\n", stdout);
+		out_lit(o, "}\n");
 	}
-	return 0;
+	return out_flush(o);
 }
 
 static char *dump_or_null(json_t *v)
@@ -229,7 +310,7 @@ static char *dump_or_null(json_t *v)
 
 /* --articles: claimd.article/1 JSON lines (as `claimctl parse` prints them), one article a
  * line; the claims carry the article's id, source, url and published date. */
-static int extract_articles(struct claims_ctx *ctx, const char *path)
+static int extract_articles(struct claims_ctx *ctx, struct out *o, const char *path)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	if (!fp) {
@@ -268,7 +349,7 @@ static int extract_articles(struct claims_ctx *ctx, const char *path)
 		if (r < 0) {
 			fprintf(stderr, "claimctl extract: %s:%lu: %s\n", path, lineno, strerror(-r));
 			status = 1;
-		} else if (print_claims(claims, aid, src, url, pub ? pub : "null") != 0) {
+		} else if (print_claims(o, claims, aid, src, url, pub ? pub : "null") != 0) {
 			status = 1;
 		}
 		json_decref(claims);
@@ -285,7 +366,7 @@ static int extract_articles(struct claims_ctx *ctx, const char *path)
 }
 
 /* One article: a file or "-". Returns the exit status for it. */
-static int extract_one(struct claims_ctx *ctx, const char *path, const char *published,
+static int extract_one(struct claims_ctx *ctx, struct out *o, const char *path, const char *published,
 		       const char *pubjson)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
@@ -322,7 +403,7 @@ static int extract_one(struct claims_ctx *ctx, const char *path, const char *pub
 		fprintf(stderr, "claimctl extract: %s: %s\n", path, strerror(-r));
 		return 1;
 	}
-	int r2 = print_claims(claims, NULL, NULL, NULL, pubjson);
+	int r2 = print_claims(o, claims, NULL, NULL, NULL, pubjson);
 	json_decref(claims);
 	return r2;
 }
@@ -395,11 +476,16 @@ int ctl_extract(int argc, char **argv)
 		claims_free(ctx);
 		return 2;
 	}
+	struct out ob = { 0 };
 	for (int i = optind; i < argc; i++) {
-		int st = articles ? extract_articles(ctx, argv[i]) : extract_one(ctx, argv[i], published, pubjson);
+		int st = articles ? extract_articles(ctx, &ob, argv[i])
+				  : extract_one(ctx, &ob, argv[i], published, pubjson);
 		if (st > status)
 			status = st;
 	}
+	free(ob.b);
+	EVP_MD_CTX_free(ob.md);
+	EVP_MD_free(ob.sha256);
 	free(pubjson);
 	claims_free(ctx);
 	if (fflush(stdout) != 0)

@@ -457,7 +457,8 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentenc
 	}
 	/* 2. clauses with a leading subject and a verb cue */
 	size_t cb = 0;
-	bool need_boundary = false;
+	bool need_boundary = false, have_passive = false;
+	struct attribution passive = { 0 };
 	for (size_t i = 0; i < s->nt && n < max; i++) {
 		size_t ns;
 		if (i > cb && clause_boundary(&x, i, &ns)) {
@@ -473,18 +474,31 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentenc
 		if (!e)
 			continue;
 		if (e->kind == CK_IMPERSONAL || e->kind == CK_PASSIVE) {
-			if (n == 0) {
-				out[0].found = true;
-				out[0].cue = tok_join(a, s, i, i + len);
-				out[0].stance = e->stance;
-				out[0].content_b = 0;
-				out[0].content_e = s->nt;
-				return 1;
+			if (n == 0 && !have_passive) {
+				/* "X is believed to ..." reports a belief without its holder; a later
+				 * clause may still name who reports it (", the minister told reporters") */
+				passive.found = true;
+				passive.cue = tok_join(a, s, i, i + len);
+				passive.stance = e->stance;
+				passive.content_b = 0;
+				passive.content_e = s->nt;
+				have_passive = true;
+				i += len - 1;
 			}
 			continue;
 		}
 		if (e->kind != CK_VERB && e->kind != CK_OBJECT)
 			continue;
+		if (have_passive) {
+			/* after a belief without its holder, only an inverted "..., X said" names one */
+			struct attribution tr = { 0 };
+			if (trailing(&x, i, len, e, &tr)) {
+				out[n++] = tr;
+				break;
+			}
+			i += len - 1;
+			continue;
+		}
 		/* relative clause "X, who denies Y," */
 		if (i >= 2 && is_pron(&s->t[i - 1], "who") && is_comma(&s->t[i - 2])) {
 			if (n + 1 < max) {
@@ -516,6 +530,16 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentenc
 			out[n++] = at;
 			break;
 		}
+	}
+	if (have_passive) {
+		if (n == 0) {
+			memset(out, 0, sizeof(*out) * max);
+			out[0] = passive;
+			return 1;
+		}
+		/* the named reporter of a belief: the belief's stance stays */
+		if (passive.stance != ST_ASSERT && out[0].stance == ST_ASSERT)
+			out[0].stance = passive.stance;
 	}
 	if (max > 1 && out[max - 1].found && n < max) {
 		if (n == 0) {

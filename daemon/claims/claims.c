@@ -9,7 +9,11 @@
  * high enough: a number, an attribution, a named entity or a date make it checkable;
  * quoted opinion in the first person and continuation quotes score low.
  * Quote-only sentences take the speaker of their paragraph, or of the paragraph before
- * when the paragraph opens with a quote. Everything per call lives in one arena.
+ * when the paragraph opens with a quote. Strings that outlive a paragraph live in one arena
+ * per call, the paragraph's tokens and sentences in a scratch arena reused from paragraph to
+ * paragraph. JSON is built only for claims that score high enough; within a call, equal
+ * strings and equal speaker and entity objects are made once and shared (claims.h), and the
+ * stance, type and score values are made once in claims_new().
  * Must not: log, read the clock, or keep state between calls (lexicons are read-only). */
 #include <errno.h>
 #include <stdio.h>
@@ -21,10 +25,50 @@
 
 #define CLAIMS_MIN_WORDS 4
 
+/* JSON leaves every call shares (read-only, reference-counted): stance and type names
+ * and the scores, which are rounded to hundredths. */
+#define N_STANCES 4
+#define N_TYPES (ET_OTHER + 1)
+#define N_SCORES 101
+
 struct claims_ctx {
 	struct lexicon lx;
 	double min_score;
+	json_t *j_stance[N_STANCES];
+	json_t *j_type[N_TYPES];
+	json_t *j_sptype[N_TYPES];
+	json_t *j_score[N_SCORES];
 };
+
+/* Per call: the strings of the article already made JSON, keyed by their text. The keys
+ * live in the call's arena or the lexicon, which do not change during the call. */
+#define JCACHE_SLOTS 1024
+#define OCACHE_SLOTS 256
+
+struct run {
+	struct arena *a;       /* strings that outlive a paragraph (discourse, claims) */
+	struct arena *scratch; /* tokens, sentences and per-sentence results of one paragraph */
+	const struct claims_ctx *c;
+	int py, pm, pd;
+	const char *jkey[JCACHE_SLOTS];
+	uint32_t jhash[JCACHE_SLOTS];
+	json_t *jval[JCACHE_SLOTS];
+	struct ocache {
+		uint32_t h;
+		uint8_t kind, type;
+		const char *a, *b, *c;
+		json_t *v;
+	} obj[OCACHE_SLOTS]; /* speaker and entity objects, shared by the call's claims */
+};
+
+static const char *type_name(uint8_t t);
+static const char *speaker_type_name(uint8_t t);
+static const char *stance_name(uint8_t s);
+static json_t *kstr(const char *s);
+
+/* Sets a constant ASCII key (its length known at compile time, no UTF-8 check); a NULL
+ * value (out of memory, invalid UTF-8) leaves the key out, as json_object_set_new does. */
+#define setk(o, k, v) json_object_setn_new_nocheck((o), (k), sizeof(k) - 1, (v))
 
 void claims_set_min_score(struct claims_ctx *c, double min_score)
 {
@@ -56,8 +100,29 @@ int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size
 		return r;
 	}
 	c->min_score = CLAIMS_DEFAULT_MIN_SCORE;
+	for (uint8_t i = 0; i < N_STANCES; i++)
+		c->j_stance[i] = kstr(stance_name(i));
+	for (uint8_t i = 0; i < N_TYPES; i++) {
+		c->j_type[i] = kstr(type_name(i));
+		c->j_sptype[i] = kstr(speaker_type_name(i));
+	}
+	for (int i = 0; i < N_SCORES; i++)
+		c->j_score[i] = json_real((double)i / 100.0);
+	for (uint8_t i = 0; i < N_STANCES; i++)
+		if (!c->j_stance[i])
+			goto nomem;
+	for (uint8_t i = 0; i < N_TYPES; i++)
+		if (!c->j_type[i] || !c->j_sptype[i])
+			goto nomem;
+	for (int i = 0; i < N_SCORES; i++)
+		if (!c->j_score[i])
+			goto nomem;
 	*ret = c;
 	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	claims_free(c);
+	return -ENOMEM;
 }
 
 struct claims_ctx *claims_free(struct claims_ctx *c)
@@ -65,6 +130,14 @@ struct claims_ctx *claims_free(struct claims_ctx *c)
 	if (!c)
 		return NULL;
 	lex_release(&c->lx);
+	for (size_t i = 0; i < N_STANCES; i++)
+		json_decref(c->j_stance[i]);
+	for (size_t i = 0; i < N_TYPES; i++) {
+		json_decref(c->j_type[i]);
+		json_decref(c->j_sptype[i]);
+	}
+	for (size_t i = 0; i < N_SCORES; i++)
+		json_decref(c->j_score[i]);
 	free(c);
 	return NULL;
 }
@@ -230,6 +303,108 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* jstr() through the call's cache: one JSON string per distinct text (speakers, entity
+ * names, cues, units, dates recur from claim to claim). */
+static json_t *jstr_cached(struct run *r, const char *s)
+{
+	if (!s)
+		return json_null();
+	uint32_t h = 2166136261u;
+	size_t n = 0;
+	for (; s[n]; n++)
+		h = (h ^ (unsigned char)s[n]) * 16777619u;
+	if (n > 200)
+		return json_stringn(s, n);
+	size_t slot = h & (JCACHE_SLOTS - 1);
+	for (size_t k = 0; k < 8; k++, slot = (slot + 1) & (JCACHE_SLOTS - 1)) {
+		const char *key = r->jkey[slot];
+		if (!key) {
+			json_t *v = json_stringn(s, n);
+			if (!v)
+				return NULL;
+			r->jkey[slot] = s;
+			r->jhash[slot] = h;
+			r->jval[slot] = v;
+			return json_incref(v);
+		}
+		if (r->jhash[slot] == h && (key == s || !strcmp(key, s)))
+			return json_incref(r->jval[slot]);
+	}
+	return json_stringn(s, n);
+}
+
+static uint32_t hash_str(uint32_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0xffu) * 16777619u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ 0xfeu) * 16777619u;
+}
+
+static bool same_str(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+static json_t *make_obj(struct run *r, uint8_t kind, uint8_t type, const char *a, const char *b, const char *c)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	uint8_t t = type < N_TYPES ? type : ET_OTHER;
+	if (kind == 1) { /* speaker */
+		setk(o, "text", jstr_cached(r, a));
+		setk(o, "type", json_incref(r->c->j_sptype[t]));
+		setk(o, "name", jstr_cached(r, b));
+	} else { /* entity */
+		setk(o, "text", jstr_cached(r, a));
+		setk(o, "name", jstr_cached(r, b));
+		setk(o, "type", json_incref(r->c->j_type[t]));
+		setk(o, "code", jstr_cached(r, c));
+	}
+	return o;
+}
+
+/* A speaker (kind 1) or entity (kind 2) object: one per distinct value in a call, shared by
+ * the claims that name it (claims.h: nested objects are read-only). */
+static json_t *obj_cached(struct run *r, uint8_t kind, uint8_t type, const char *a, const char *b, const char *c)
+{
+	uint32_t h = hash_str(hash_str(hash_str((2166136261u ^ kind) * 16777619u ^ type, a), b), c);
+	size_t slot = h & (OCACHE_SLOTS - 1);
+	for (size_t k = 0; k < 8; k++, slot = (slot + 1) & (OCACHE_SLOTS - 1)) {
+		struct ocache *x = &r->obj[slot];
+		if (!x->v) {
+			json_t *v = make_obj(r, kind, type, a, b, c);
+			if (!v)
+				return NULL;
+			*x = (struct ocache){ .h = h, .kind = kind, .type = type, .a = a, .b = b, .c = c, .v = v };
+			return json_incref(v);
+		}
+		if (x->h == h && x->kind == kind && x->type == type && same_str(x->a, a) && same_str(x->b, b) &&
+		    same_str(x->c, c))
+			return json_incref(x->v);
+	}
+	return make_obj(r, kind, type, a, b, c);
+}
+
+static void run_release(struct run *r)
+{
+	for (size_t k = 0; k < JCACHE_SLOTS; k++)
+		if (r->jkey[k])
+			json_decref(r->jval[k]);
+	for (size_t k = 0; k < OCACHE_SLOTS; k++)
+		json_decref(r->obj[k].v);
+}
+
+/* A constant ASCII string of ours (no UTF-8 check needed). */
+static json_t *kstr(const char *s)
+{
+	return json_stringn_nocheck(s, strlen(s));
+}
+
+
+
 /* Plural subject for "They": a list of names ("the United States, South Korea, and Japan"). */
 static const char *plural_list(struct arena *a, const struct sentence *s, const struct mention *m, size_t nm)
 {
@@ -261,10 +436,13 @@ static const char *plural_list(struct arena *a, const struct sentence *s, const 
 	return NULL;
 }
 
-static json_t *build_claim(struct arena *a, const struct lexicon *lx, const struct sentence *s,
-			   const struct mention *m, size_t nm, const struct attribution *at, int py, int pm,
-			   int pd, bool continuation, double min_score, double *ret_score)
+static json_t *build_claim(struct run *r, const struct sentence *s, const struct mention *m, size_t nm,
+			   const struct attribution *at, bool continuation, double *ret_score)
 {
+	struct arena *a = r->a;
+	const struct lexicon *lx = &r->c->lx;
+	double min_score = r->c->min_score;
+	int py = r->py, pm = r->pm, pd = r->pd;
 	struct quantity q[CLAIMS_MAX_ITEMS];
 	struct timex tx[CLAIMS_MAX_ITEMS];
 	const char *hedges[CLAIMS_MAX_ITEMS];
@@ -297,6 +475,8 @@ static json_t *build_claim(struct arena *a, const struct lexicon *lx, const stru
 		score -= 0.3;
 	if (!nq && has_phrase(lx->opinion, s))
 		score -= 0.3; /* sentiment and wishes: "hopeful", "would like" */
+	if (!nq && !(at && at->found) && has_phrase(lx->background, s))
+		score -= 0.2; /* unsourced description of a setting: "The camp is located in ..." */
 	if (at && at->found && at->content_b < s->nt &&
 	    (tok_is(&s->t[at->content_b], "whether") || tok_is(&s->t[at->content_b], "if")))
 		score -= 0.3; /* "said whether ...": no claim is made */
@@ -314,32 +494,29 @@ static json_t *build_claim(struct arena *a, const struct lexicon *lx, const stru
 	json_t *o = json_object();
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "sentence", json_stringn(s->s, s->n));
+	setk(o, "sentence", json_stringn(s->s, s->n));
 	if (attributed) {
-		json_t *sp = json_object();
-		json_object_set_new(sp, "text", json_string(at->speaker_text));
-		json_object_set_new(sp, "type", json_string(speaker_type_name(at->speaker_type)));
-		json_object_set_new(sp, "name", jstr(at->speaker_name ? at->speaker_name : at->speaker_text));
-		json_object_set_new(o, "speaker", sp);
+		setk(o, "speaker", obj_cached(r, 1, at->speaker_type, at->speaker_text,
+					      at->speaker_name ? at->speaker_name : at->speaker_text, NULL));
 	} else {
-		json_object_set_new(o, "speaker", json_null());
+		setk(o, "speaker", json_null());
 	}
-	json_object_set_new(o, "cue", jstr(at && at->found ? at->cue : NULL));
-	json_object_set_new(o, "stance", json_string(stance_name(stance)));
+	setk(o, "cue", jstr_cached(r, at && at->found ? at->cue : NULL));
+	setk(o, "stance", json_incref(r->c->j_stance[stance < N_STANCES ? stance : ST_ASSERT]));
 	json_t *ha = json_array();
 	for (size_t i = 0; i < nh; i++)
-		json_array_append_new(ha, json_string(hedges[i]));
-	json_object_set_new(o, "hedges", ha);
+		json_array_append_new(ha, jstr_cached(r, hedges[i]));
+	setk(o, "hedges", ha);
 	json_t *qa = json_array();
 	for (size_t i = 0; i < nq; i++) {
 		json_t *x = json_object();
-		json_object_set_new(x, "text", jstr(q[i].text));
-		json_object_set_new(x, "value", json_real(q[i].value));
-		json_object_set_new(x, "qualifier", jstr(q[i].qualifier));
-		json_object_set_new(x, "unit", jstr(q[i].unit));
+		setk(x, "text", jstr(q[i].text));
+		setk(x, "value", json_real(q[i].value));
+		setk(x, "qualifier", jstr_cached(r, q[i].qualifier));
+		setk(x, "unit", jstr_cached(r, q[i].unit));
 		json_array_append_new(qa, x);
 	}
-	json_object_set_new(o, "quantities", qa);
+	setk(o, "quantities", qa);
 	json_t *ea = json_array();
 	for (size_t i = 0; i < nm; i++) {
 		bool dup = false;
@@ -349,23 +526,21 @@ static json_t *build_claim(struct arena *a, const struct lexicon *lx, const stru
 				dup = true;
 		if (dup)
 			continue;
-		json_t *x = json_object();
-		json_object_set_new(x, "text", jstr(m[i].text));
-		json_object_set_new(x, "name", jstr(m[i].name));
-		json_object_set_new(x, "type", json_string(type_name(m[i].type)));
-		json_object_set_new(x, "code", jstr(m[i].code));
-		json_array_append_new(ea, x);
+		json_array_append_new(ea, obj_cached(r, 2, m[i].type, m[i].text, m[i].name, m[i].code));
 	}
-	json_object_set_new(o, "entities", ea);
+	setk(o, "entities", ea);
 	json_t *ta = json_array();
 	for (size_t i = 0; i < ntx; i++) {
 		json_t *x = json_object();
-		json_object_set_new(x, "text", jstr(tx[i].text));
-		json_object_set_new(x, "value", jstr(tx[i].value));
+		setk(x, "text", jstr_cached(r, tx[i].text));
+		setk(x, "value", jstr_cached(r, tx[i].value));
 		json_array_append_new(ta, x);
 	}
-	json_object_set_new(o, "time", ta);
-	json_object_set_new(o, "score", json_real(score));
+	setk(o, "time", ta);
+	long si = (long)(score * 100 + 0.5);
+	setk(o, "score", si >= 0 && si < N_SCORES && r->c->j_score[si] && json_real_value(r->c->j_score[si]) == score
+				 ? json_incref(r->c->j_score[si])
+				 : json_real(score));
 	return o;
 }
 
@@ -390,11 +565,13 @@ static void remember_speaker(struct discourse *d, const struct attribution *at)
 		d->last_plural_text = at->speaker_text;
 }
 
-static int process_paragraph(struct arena *a, const struct lexicon *lx, double min_score, struct discourse *d,
-			     struct sentence *sv, size_t ns, int py, int pm, int pd, json_t *arr,
+static int process_paragraph(struct run *run, struct discourse *d, struct sentence *sv, size_t ns, json_t *arr,
 			     bool *prev_para_open)
 {
-	struct sres *r = arena_alloc(a, (ns ? ns : 1) * sizeof(*r));
+	struct arena *a = run->a;
+	const struct lexicon *lx = &run->c->lx;
+	double min_score = run->c->min_score;
+	struct sres *r = arena_alloc(run->scratch, (ns ? ns : 1) * sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	const char *para_sp_text = d->para_speaker_text, *para_sp_name = d->para_speaker_name;
@@ -515,8 +692,7 @@ static int process_paragraph(struct arena *a, const struct lexicon *lx, double m
 			double score = 0;
 			if (json_array_size(arr) >= CLAIMS_MAX_PER_ARTICLE)
 				break;
-			json_t *c = build_claim(a, lx, s, x->m, x->nm, at, py, pm, pd, continuation, min_score,
-						&score);
+			json_t *c = build_claim(run, s, x->m, x->nm, at, continuation, &score);
 			if (!c) {
 				if (score < min_score)
 					continue;
@@ -543,13 +719,17 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 	struct arena *a = arena_new();
 	json_t *arr = json_array();
 	struct discourse *d = calloc(1, sizeof(*d));
+	struct run *run = calloc(1, sizeof(*run));
+	struct arena *scratch = arena_new();
 	int r = 0;
-	if (!a || !arr || !d) {
+	if (!a || !arr || !d || !run || !scratch) {
 		r = -ENOMEM;
 		goto out;
 	}
-	int py, pm, pd;
-	parse_published(published, &py, &pm, &pd);
+	run->a = a;
+	run->scratch = scratch;
+	run->c = c;
+	parse_published(published, &run->py, &run->pm, &run->pd);
 	const char *p = text ? text : "";
 	size_t total = strlen(p);
 	if (total > CLAIMS_MAX_TEXT)
@@ -570,25 +750,32 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 		if (!n)
 			continue;
 		struct tok *t;
-		size_t nt = sent_tokenize(a, line, n, &t);
+		arena_reset(scratch);
+		size_t nt = sent_tokenize(scratch, line, n, &t);
 		if (!nt)
 			continue;
 		struct sentence *sv = NULL;
 		size_t ns = 0, cap = 0;
 		sent_classify(&c->lx, t, nt);
-		if (sent_split(a, &c->lx, line, t, nt, 0, &sv, &ns, &cap) < 0) {
+		if (sent_split(scratch, &c->lx, line, t, nt, 0, &sv, &ns, &cap) < 0) {
 			r = -ENOMEM;
 			goto out;
 		}
-		r = process_paragraph(a, &c->lx, c->min_score, d, sv, ns, py, pm, pd, arr, &prev_open);
+		r = process_paragraph(run, d, sv, ns, arr, &prev_open);
 		if (r < 0)
 			goto out;
 		if (json_array_size(arr) >= CLAIMS_MAX_PER_ARTICLE)
 			break;
-		/* strings of the discourse live in the arena: keep it for the whole call */
+		/* strings of the discourse and the claims live in the arena a, kept for the whole
+		 * call; the paragraph's tokens and sentences in scratch, reused by the next */
 	}
 out:
+	if (run) {
+		run_release(run);
+		free(run);
+	}
 	free(d);
+	arena_free(scratch);
 	arena_free(a);
 	if (r < 0) {
 		json_decref(arr);

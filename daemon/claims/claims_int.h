@@ -52,7 +52,13 @@ struct lex_entry {
 #define LEXF_ALIAS 2       /* gazetteer: alias, acronym */
 #define LEXF_CASELESS 4    /* may match in lower case */
 
-struct lex_table;
+/* A phrase table: chains hashed on the first word. */
+#define LEX_BUCKETS 8192u
+struct lex_table {
+	uint32_t bit; /* this table's bit in tok.tb */
+	size_t n;
+	struct lex_entry *b[LEX_BUCKETS];
+};
 
 struct lexicon {
 	struct lex_table *cues;
@@ -62,7 +68,9 @@ struct lexicon {
 	struct lex_table *gazetteer;
 	struct lex_table *nonclaims; /* "declined to comment" */
 	struct lex_table *opinion;   /* "hopeful", "would like" */
+	struct lex_table *background; /* "is located": description, not a claim, when unsourced */
 	struct lex_table *words; /* word classes: abbrev, starter, stop, generic heads ... */
+	struct lex_index *ix;    /* every word lex_tag() looks up, once per token */
 	char *pool;              /* owns all strings */
 	size_t pool_len, pool_cap;
 };
@@ -97,9 +105,10 @@ const struct lex_entry *lex_match(const struct lex_table *t, const char *const *
 unsigned lex_word_class(const struct lexicon *lx, const char *lw);
 struct tok;
 /* The same on tokens tagged by lex_tag() (fast: rejects a word no phrase starts with). */
-const struct lex_entry *lex_match_tok(const struct lex_table *t, const struct tok *tk, size_t nt,
-				      size_t i, size_t *ret_len);
-/* Sets each token's hash, table bits and word classes. */
+const struct lex_entry *lex_match_tok_at(const struct lex_table *t, const struct tok *tk, size_t nt,
+					 size_t i, size_t *ret_len);
+/* Sets each token's table bits, word classes and built-in lists (the hash of lw is set by
+ * sent_tokenize()). */
 void lex_tag(const struct lexicon *lx, struct tok *t, size_t nt);
 
 /* ---- tokens and sentences ---- */
@@ -111,17 +120,26 @@ enum tok_kind { TK_WORD = 0, TK_NUM, TK_PUNCT, TK_QOPEN, TK_QCLOSE };
 #define TF_DOTTED 16   /* "U.S." */
 #define TF_NUMHYPH 32  /* "48-year-old" */
 #define TF_SPACE 64    /* whitespace before this token */
+#define TF_HYPHEN 128  /* lw contains a '-' */
 
 struct tok {
 	const char *s;   /* into the paragraph text */
 	const char *lw;  /* lower-case, quotes folded, soft hyphens removed */
 	uint32_t wc;     /* word classes (WC_*), filled once by sent_classify() */
-	uint32_t h;      /* hash of lw */
+	uint32_t h;      /* FNV-1a hash of lw (set by sent_tokenize) */
 	uint32_t tb;     /* lexicon tables with a phrase starting with this word */
 	uint32_t n;
 	uint8_t kind;
 	uint8_t flags;
+	uint8_t month;   /* 1..12: a month name or abbreviation ("sept" too) */
+	uint8_t kw;      /* KW_* built-in word lists */
 };
+
+/* tok.kw: built-in word lists, tagged once by lex_tag() */
+#define KW_CAL 1    /* month or weekday name ("jan", "sept"... but not "mar", "may" is a month) */
+#define KW_NUM 2    /* a number word, scale or vague amount of qty_words() */
+#define KW_AHEAD 4  /* a word that makes a sentence look ahead ("will", "scheduled") */
+#define KW_TIME 8   /* besides months and numbers, a word a time expression starts with */
 
 struct sentence {
 	const char *s;
@@ -156,9 +174,9 @@ struct mention {
 /* Article-wide memory for coreference. */
 #define DISC_MAX 64
 struct discourse {
-	struct mention persons[DISC_MAX];
+	const char *persons[DISC_MAX]; /* canonical names of persons with a full name */
 	size_t npersons;
-	struct mention orgs[DISC_MAX];
+	const char *orgs[DISC_MAX];    /* canonical names of organisations and groups */
 	size_t norgs;
 	const char *last_speaker_text, *last_speaker_name;
 	uint8_t last_speaker_type;
@@ -208,6 +226,8 @@ struct quantity {
 };
 size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
 		struct quantity *out, size_t max);
+/* The number words, scales and vague amounts qty_find() knows (for KW_NUM), NULL-ended. */
+const char *const *qty_words(void);
 
 /* ---- time ---- */
 struct timex {
@@ -217,6 +237,31 @@ struct timex {
 /* pub: published date as y, m, d (0 when unknown). */
 size_t timex_find(struct arena *a, const struct sentence *s, int py, int pm, int pd,
 		  struct timex *out, size_t max);
+
+/* ---- ASCII character classes (the C locale's, from one table: no locale calls) ---- */
+#define CC_DIGIT 1
+#define CC_UPPER 2
+#define CC_LOWER 4
+#define CC_SPACE 8
+extern const uint8_t claims_ctype[256];
+static inline bool c_isdigit(int c) { return claims_ctype[(uint8_t)c] & CC_DIGIT; }
+static inline bool c_isupper(int c) { return claims_ctype[(uint8_t)c] & CC_UPPER; }
+static inline bool c_islower(int c) { return claims_ctype[(uint8_t)c] & CC_LOWER; }
+static inline bool c_isalpha(int c) { return claims_ctype[(uint8_t)c] & (CC_UPPER | CC_LOWER); }
+static inline bool c_isalnum(int c) { return claims_ctype[(uint8_t)c] & (CC_UPPER | CC_LOWER | CC_DIGIT); }
+static inline bool c_isspace(int c) { return claims_ctype[(uint8_t)c] & CC_SPACE; }
+static inline int c_tolower(int c) { return c_isupper(c) ? c + ('a' - 'A') : c; }
+static inline int c_toupper(int c) { return c_islower(c) ? c - ('a' - 'A') : c; }
+
+/* lex_match_tok_at() behind an inline test of the token's table bits: most tokens start
+ * no phrase of the table. */
+static inline const struct lex_entry *lex_match_tok(const struct lex_table *t, const struct tok *tk,
+						    size_t nt, size_t i, size_t *ret_len)
+{
+	if (!t || i >= nt || !(tk[i].tb & t->bit))
+		return NULL;
+	return lex_match_tok_at(t, tk, nt, i, ret_len);
+}
 
 /* ---- helpers shared by the modules ---- */
 static inline bool tok_is(const struct tok *t, const char *lw)

@@ -40,7 +40,7 @@ const char *ent_person_full(const struct discourse *d, const char *surname)
 {
 	size_t sl = strlen(surname);
 	for (size_t k = d->npersons; k-- > 0;) {
-		const char *n = d->persons[k].name;
+		const char *n = d->persons[k];
 		size_t nl = strlen(n);
 		if (nl > sl && n[nl - sl - 1] == ' ' && strcasecmp(n + nl - sl, surname) == 0)
 			return n;
@@ -56,14 +56,14 @@ void ent_remember(struct discourse *d, const struct mention *m, size_t n)
 		if (m[i].type == ET_PERSON && strchr(m[i].name, ' ')) {
 			bool dup = false;
 			for (size_t k = 0; k < d->npersons; k++)
-				if (!strcmp(d->persons[k].name, m[i].name))
+				if (!strcmp(d->persons[k], m[i].name))
 					dup = true;
 			if (!dup) {
 				if (d->npersons == DISC_MAX) {
 					memmove(d->persons, d->persons + 1, (DISC_MAX - 1) * sizeof(d->persons[0]));
 					d->npersons--;
 				}
-				d->persons[d->npersons++] = m[i];
+				d->persons[d->npersons++] = m[i].name;
 			}
 		}
 		if (m[i].type == ET_ORG || m[i].type == ET_GROUP) {
@@ -71,7 +71,7 @@ void ent_remember(struct discourse *d, const struct mention *m, size_t n)
 				memmove(d->orgs, d->orgs + 1, (DISC_MAX - 1) * sizeof(d->orgs[0]));
 				d->norgs--;
 			}
-			d->orgs[d->norgs++] = m[i];
+			d->orgs[d->norgs++] = m[i].name;
 		}
 		if (m[i].type == ET_COUNTRY && m[i].code && !strcmp(m[i].code, "KP"))
 			d->seen_north_korea = true;
@@ -83,9 +83,9 @@ static bool acronym(const char *s)
 {
 	bool up = false;
 	for (; *s; s++) {
-		if (islower((unsigned char)*s))
+		if (c_islower((unsigned char)*s))
 			return false;
-		if (isupper((unsigned char)*s))
+		if (c_isupper((unsigned char)*s))
 			up = true;
 	}
 	return up;
@@ -95,7 +95,7 @@ static bool acronym(const char *s)
 static const char *acronym_of(const struct discourse *d, const char *s, size_t n)
 {
 	for (size_t k = d->norgs; k-- > 0;) {
-		const char *name = d->orgs[k].name;
+		const char *name = d->orgs[k];
 		size_t j = 0;
 		bool ok = true, start = true;
 		for (const char *c = name; *c && ok; c++) {
@@ -103,7 +103,7 @@ static const char *acronym_of(const struct discourse *d, const char *s, size_t n
 				start = true;
 				continue;
 			}
-			if (start && isupper((unsigned char)*c)) {
+			if (start && c_isupper((unsigned char)*c)) {
 				if (j >= n || s[j] != *c)
 					ok = false;
 				j++;
@@ -124,16 +124,10 @@ static size_t add(struct mention *out, size_t n, size_t max, struct mention m)
 	return n + 1;
 }
 
-static bool calendar_word(const char *lw)
+/* month and weekday names (KW_CAL, tagged by lex_tag()) */
+static bool calendar_word(const struct tok *t)
 {
-	static const char *const w[] = { "january", "february", "march", "april", "may", "june", "july",
-					 "august", "september", "october", "november", "december", "monday",
-					 "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-					 "jan", "feb", "aug", "sept", "oct", "nov", "dec" };
-	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		if (!strcmp(w[i], lw))
-			return true;
-	return false;
+	return (t->kw & KW_CAL) != 0;
 }
 
 /* A gazetteer entry at token i that really is a mention there (case rules applied). */
@@ -147,7 +141,7 @@ static const struct lex_entry *gaz_at(const struct lexicon *lx, const struct sen
 	if (!e)
 		return NULL;
 	if ((e->flags & LEXF_ALIAS) && acronym(e->text) && !(t->flags & (TF_ALLCAP | TF_DOTTED)) &&
-	    !(t->n == 1 && isupper((unsigned char)t->s[0])))
+	    !(t->n == 1 && c_isupper((unsigned char)t->s[0])))
 		return NULL;
 	if (!(t->flags & TF_CAP) && !(e->flags & LEXF_CASELESS))
 		return NULL;
@@ -210,7 +204,7 @@ size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence
 			unsigned wc = t->wc;
 			bool initial = i == 0 || s->t[i - 1].kind == TK_QOPEN ||
 				       (s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] != ',');
-			if ((wc & WC_STARTER) || calendar_word(t->lw) ||
+			if ((wc & WC_STARTER) || calendar_word(t) ||
 			    (initial && (wc & (WC_STOP | WC_GENERIC | WC_GROUPNOUN)))) {
 				i++;
 				continue;
@@ -222,7 +216,7 @@ size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence
 					size_t gl = 0;
 					if (e2 > b && gaz_at(lx, s, e2, &gl) && gl > 1)
 						break;
-					if (calendar_word(s->t[e2].lw))
+					if (calendar_word(&s->t[e2]))
 						break;
 					if (s->t[e2].wc & WC_ORGHEAD)
 						org = true;

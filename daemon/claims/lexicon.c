@@ -15,7 +15,7 @@
 
 /* ---- arena ---- */
 
-#define ARENA_BLOCK (64u * 1024u)
+#define ARENA_BLOCK (16u * 1024u)
 
 struct arena_block {
 	struct arena_block *next;
@@ -94,15 +94,8 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 
 /* ---- tables ---- */
 
-#define LEX_BUCKETS 8192u
 #define LEX_MAX_LINE 1024
 #define LEX_MAX_ENTRIES 200000
-
-struct lex_table {
-	struct lex_entry *b[LEX_BUCKETS];
-	size_t n;
-	uint32_t bit; /* this table's bit in tok.tb */
-};
 
 static unsigned hash_word(const char *w)
 {
@@ -133,8 +126,8 @@ const struct lex_entry *lex_match(const struct lex_table *t, const char *const *
 	return best;
 }
 
-const struct lex_entry *lex_match_tok(const struct lex_table *t, const struct tok *tk, size_t nt,
-				      size_t i, size_t *ret_len)
+const struct lex_entry *lex_match_tok_at(const struct lex_table *t, const struct tok *tk, size_t nt,
+					 size_t i, size_t *ret_len)
 {
 	if (!t || i >= nt || !(tk[i].tb & t->bit))
 		return NULL;
@@ -164,31 +157,145 @@ static uint32_t hash_full(const char *w)
 	return h;
 }
 
-void lex_tag(const struct lexicon *lx, struct tok *t, size_t nt)
+/* ---- the word index: one open-addressing table of every word lex_tag() needs to know
+ * (first words of the phrase tables, single words of the word classes, the built-in
+ * lists), so that tagging a token is one hash probe. ---- */
+
+struct lex_word {
+	const char *w;
+	uint32_t h;
+	uint32_t tb;
+	uint32_t wc;
+	bool has_wc;
+	uint8_t month;
+	uint8_t kw;
+};
+
+struct lex_index {
+	struct lex_word *slot;
+	size_t mask, n;
+};
+
+/* The calendar words of entity boundaries, month names and abbreviations of dates, words that
+ * look ahead: the lists ent.c, timex.c and qty.c test tokens against. */
+static const char *const cal_words[] = { "january",  "february", "march",    "april",	 "may",	     "june",
+					 "july",     "august",	 "september", "october",  "november", "december",
+					 "monday",   "tuesday",	 "wednesday", "thursday", "friday",   "saturday",
+					 "sunday",   "jan",	 "feb",	      "aug",	  "sept",     "oct",
+					 "nov",	     "dec" };
+static const char *const month_words[] = { "january", "february", "march",     "april",	  "may",      "june",
+					   "july",    "august",	  "september", "october", "november", "december" };
+static const char *const month_abbr[] = { "jan", "feb", "mar", "apr", "may", "jun",
+					  "jul", "aug", "sep", "oct", "nov", "dec" };
+static const char *const time_words[] = { "last",	 "this",    "next",	 "previous", "today",
+					  "yesterday", "tonight", "monday",	 "tuesday",  "wednesday",
+					  "thursday",  "friday",  "saturday", "sunday" };
+static const char *const ahead_words[] = { "will", "scheduled", "next", "upcoming", "expected", "plans", "planned" };
+
+static struct lex_word *ix_get(struct lex_index *ix, const char *w, uint32_t h, bool add)
+{
+	for (size_t i = h & ix->mask;; i = (i + 1) & ix->mask) {
+		struct lex_word *x = &ix->slot[i];
+		if (!x->w) {
+			if (!add)
+				return NULL;
+			x->w = w;
+			x->h = h;
+			ix->n++;
+			return x;
+		}
+		if (x->h == h) {
+			/* equal hashes: almost always the word; confirm inline (words are short) */
+			const char *p = x->w, *q = w;
+			while (*p && *p == *q) {
+				p++;
+				q++;
+			}
+			if (*p == *q)
+				return x;
+		}
+	}
+}
+
+static int ix_build(struct lexicon *lx)
 {
 	const struct lex_table *tabs[] = { lx->cues,	  lx->hedges,	 lx->denials, lx->titles,
-					   lx->gazetteer, lx->nonclaims, lx->opinion };
+					   lx->gazetteer, lx->nonclaims, lx->opinion, lx->background };
+	size_t count = 64 + sizeof(cal_words) / sizeof(cal_words[0]) + 24 + 8;
+	for (const char *const *q = qty_words(); *q; q++)
+		count++;
+	for (size_t k = 0; k < sizeof(tabs) / sizeof(tabs[0]); k++)
+		count += tabs[k]->n;
+	count += lx->words->n;
+	size_t cap = 1024;
+	while (cap < 2 * count)
+		cap *= 2;
+	struct lex_index *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	ix->slot = calloc(cap, sizeof(*ix->slot));
+	if (!ix->slot) {
+		free(ix);
+		return -ENOMEM;
+	}
+	ix->mask = cap - 1;
+	for (size_t k = 0; k < sizeof(tabs) / sizeof(tabs[0]); k++)
+		for (size_t b = 0; b < LEX_BUCKETS; b++)
+			for (const struct lex_entry *e = tabs[k]->b[b]; e; e = e->next)
+				ix_get(ix, e->words[0], hash_full(e->words[0]), true)->tb |= tabs[k]->bit;
+	/* the first single-word entry of its chain gives a word its classes, as before */
+	for (size_t b = 0; b < LEX_BUCKETS; b++)
+		for (const struct lex_entry *e = lx->words->b[b]; e; e = e->next) {
+			if (e->nwords != 1)
+				continue;
+			struct lex_word *x = ix_get(ix, e->words[0], hash_full(e->words[0]), true);
+			if (!x->has_wc) {
+				x->wc = e->flags;
+				x->has_wc = true;
+			}
+		}
+	for (size_t i = 0; i < sizeof(cal_words) / sizeof(cal_words[0]); i++)
+		ix_get(ix, cal_words[i], hash_full(cal_words[i]), true)->kw |= KW_CAL;
+	for (size_t i = 0; i < sizeof(ahead_words) / sizeof(ahead_words[0]); i++)
+		ix_get(ix, ahead_words[i], hash_full(ahead_words[i]), true)->kw |= KW_AHEAD;
+	for (size_t i = 0; i < sizeof(time_words) / sizeof(time_words[0]); i++)
+		ix_get(ix, time_words[i], hash_full(time_words[i]), true)->kw |= KW_TIME;
+	for (const char *const *q = qty_words(); *q; q++)
+		ix_get(ix, *q, hash_full(*q), true)->kw |= KW_NUM;
+	/* full names first, so that "may" is May either way */
+	for (int i = 11; i >= 0; i--)
+		ix_get(ix, month_abbr[i], hash_full(month_abbr[i]), true)->month = (uint8_t)(i + 1);
+	for (int i = 11; i >= 0; i--)
+		ix_get(ix, month_words[i], hash_full(month_words[i]), true)->month = (uint8_t)(i + 1);
+	ix_get(ix, "sept", hash_full("sept"), true)->month = 9;
+	lx->ix = ix;
+	return 0;
+}
+
+static void ix_free(struct lex_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->slot);
+	free(ix);
+}
+
+void lex_tag(const struct lexicon *lx, struct tok *t, size_t nt)
+{
 	for (size_t i = 0; i < nt; i++) {
-		t[i].h = hash_full(t[i].lw);
 		t[i].tb = 0;
 		t[i].wc = 0;
+		t[i].month = 0;
+		t[i].kw = 0;
 		if (t[i].kind != TK_WORD)
 			continue;
-		unsigned b = t[i].h & (LEX_BUCKETS - 1);
-		for (size_t k = 0; k < sizeof(tabs) / sizeof(tabs[0]); k++) {
-			if (!tabs[k])
-				continue;
-			for (const struct lex_entry *e = tabs[k]->b[b]; e; e = e->next)
-				if (!strcmp(e->words[0], t[i].lw)) {
-					t[i].tb |= tabs[k]->bit;
-					break;
-				}
-		}
-		for (const struct lex_entry *e = lx->words->b[b]; e; e = e->next)
-			if (e->nwords == 1 && !strcmp(e->words[0], t[i].lw)) {
-				t[i].wc = e->flags;
-				break;
-			}
+		const struct lex_word *x = ix_get(lx->ix, t[i].lw, t[i].h, false);
+		if (!x)
+			continue;
+		t[i].tb = x->tb;
+		t[i].wc = x->wc;
+		t[i].month = x->month;
+		t[i].kw = x->kw;
 	}
 }
 
@@ -237,7 +344,7 @@ static void fold_lower(char *s)
 			r += 3;
 			continue;
 		}
-		*w++ = (char)tolower(c);
+		*w++ = (char)c_tolower(c);
 		r++;
 	}
 	*w = '\0';
@@ -249,9 +356,9 @@ static int add_phrase(struct lexicon *lx, struct lex_table *t, const char *phras
 {
 	char buf[LEX_MAX_LINE];
 	size_t n = strlen(phrase);
-	while (n && isspace((unsigned char)phrase[n - 1]))
+	while (n && c_isspace((unsigned char)phrase[n - 1]))
 		n--;
-	while (n && isspace((unsigned char)*phrase)) {
+	while (n && c_isspace((unsigned char)*phrase)) {
 		phrase++;
 		n--;
 	}
@@ -338,6 +445,8 @@ void lex_release(struct lexicon *lx)
 	table_free(lx->words);
 	table_free(lx->nonclaims);
 	table_free(lx->opinion);
+	table_free(lx->background);
+	ix_free(lx->ix);
 	for (size_t i = 0; i + sizeof(char *) <= lx->pool_len; i += sizeof(char *)) {
 		char *p;
 		memcpy(&p, lx->pool + i, sizeof(char *));
@@ -349,10 +458,10 @@ void lex_release(struct lexicon *lx)
 
 static char *trim(char *s)
 {
-	while (isspace((unsigned char)*s))
+	while (c_isspace((unsigned char)*s))
 		s++;
 	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
+	while (n && c_isspace((unsigned char)s[n - 1]))
 		s[--n] = '\0';
 	return s;
 }
@@ -439,7 +548,7 @@ static size_t split_fields(char *line, char sep, char **f, size_t max)
 	return n;
 }
 
-enum file_kind { F_CUES, F_HEDGES, F_DENIALS, F_TITLES, F_COUNTRIES, F_ORGS, F_WORDS, F_NONCLAIMS, F_OPINION };
+enum file_kind { F_CUES, F_HEDGES, F_DENIALS, F_TITLES, F_COUNTRIES, F_ORGS, F_WORDS, F_NONCLAIMS, F_OPINION, F_BACKGROUND };
 
 static int add_list(struct lexicon *lx, struct lex_table *t, char *list, const struct lex_entry *tmpl)
 {
@@ -498,6 +607,8 @@ static int load_line(struct lexicon *lx, enum file_kind k, char *line, char *why
 		return add_phrase(lx, lx->nonclaims, line, &tmpl);
 	case F_OPINION:
 		return add_phrase(lx, lx->opinion, line, &tmpl);
+	case F_BACKGROUND:
+		return add_phrase(lx, lx->background, line, &tmpl);
 	case F_TITLES:
 		return add_phrase(lx, lx->titles, line, &tmpl);
 	case F_WORDS: {
@@ -637,11 +748,11 @@ int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen)
 		{ "cues.txt", F_CUES },		{ "hedges.txt", F_HEDGES },	  { "denials.txt", F_DENIALS },
 		{ "titles.txt", F_TITLES },	{ "countries.txt", F_COUNTRIES }, { "organisations.txt", F_ORGS },
 		{ "words.txt", F_WORDS },	{ "nonclaims.txt", F_NONCLAIMS },
-		{ "opinion.txt", F_OPINION },
+		{ "opinion.txt", F_OPINION },	{ "background.txt", F_BACKGROUND },
 	};
 	memset(lx, 0, sizeof(*lx));
-	struct lex_table **tabs[] = { &lx->cues,      &lx->hedges, &lx->denials,  &lx->titles,
-				      &lx->gazetteer, &lx->words,  &lx->nonclaims, &lx->opinion };
+	struct lex_table **tabs[] = { &lx->cues,      &lx->hedges, &lx->denials,  &lx->titles,   &lx->gazetteer,
+				      &lx->words,     &lx->nonclaims, &lx->opinion, &lx->background };
 	for (size_t i = 0; i < sizeof(tabs) / sizeof(tabs[0]); i++) {
 		*tabs[i] = calloc(1, sizeof(struct lex_table));
 		if (*tabs[i])
@@ -654,10 +765,19 @@ int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		int r = load_file(lx, dir, files[i].name, files[i].k, err, errlen);
+		if (r == -ENOENT && files[i].k == F_BACKGROUND) {
+			r = 0; /* added later than the others: a lexicon directory may lack it */
+			err[0] = '\0';
+		}
 		if (r < 0) {
 			lex_release(lx);
 			return r;
 		}
+	}
+	if (ix_build(lx) < 0) {
+		lex_release(lx);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }

@@ -62,6 +62,23 @@ static const struct {
 	{ "$", "USD" }, { "\xc2\xa3", "GBP" }, { "\xe2\x82\xac", "EUR" }, { "\xc2\xa5", "JPY" },
 };
 
+const char *const *qty_words(void)
+{
+	static const char *words[sizeof(numwords) / sizeof(numwords[0]) + sizeof(scales) / sizeof(scales[0]) +
+				  sizeof(vague) / sizeof(vague[0]) + 1];
+	if (!words[0]) {
+		size_t n = 0;
+		for (size_t i = 0; i < sizeof(numwords) / sizeof(numwords[0]); i++)
+			words[n++] = numwords[i].w;
+		for (size_t i = 0; i < sizeof(scales) / sizeof(scales[0]); i++)
+			words[n++] = scales[i].w;
+		for (size_t i = 0; i < sizeof(vague) / sizeof(vague[0]); i++)
+			words[n++] = vague[i].w;
+		words[n] = NULL;
+	}
+	return words;
+}
+
 static bool is_word(const struct tok *t, const char *w)
 {
 	return t->kind == TK_WORD && tok_is(t, w);
@@ -106,23 +123,12 @@ static double parse_digits(const char *s, size_t n)
 	for (size_t i = 0; i < n && j < sizeof(buf) - 1; i++) {
 		if (s[i] == ',')
 			continue;
-		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
+		if (!c_isdigit((unsigned char)s[i]) && s[i] != '.')
 			break;
 		buf[j++] = s[i];
 	}
 	buf[j] = '\0';
 	return strtod(buf, NULL);
-}
-
-static bool is_month_lw(const char *lw)
-{
-	static const char *const m[] = { "january", "february", "march", "april", "may", "june", "july",
-					 "august", "september", "october", "november", "december", "jan", "feb",
-					 "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec" };
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (!strcmp(m[i], lw))
-			return true;
-	return false;
 }
 
 static const char *currency_before(const struct sentence *s, size_t i)
@@ -138,12 +144,34 @@ static const char *currency_before(const struct sentence *s, size_t i)
 	return NULL;
 }
 
+/* The same on a tagged token: most words are in none of the tables (KW_NUM). */
+static double numword_tok(const struct tok *t);
+static double scale_tok(const struct tok *t);
+static bool vague_tok(const struct tok *t);
+
 static bool is_vague(const char *lw)
 {
 	for (size_t k = 0; k < sizeof(vague) / sizeof(vague[0]); k++)
 		if (!strcmp(vague[k].w, lw))
 			return true;
 	return false;
+}
+
+static double numword_tok(const struct tok *t)
+{
+	if (!(t->kw & KW_NUM) && !(t->flags & TF_HYPHEN))
+		return 0;
+	return numword(t->lw);
+}
+
+static double scale_tok(const struct tok *t)
+{
+	return (t->kw & KW_NUM) ? scale_of(t->lw) : 0;
+}
+
+static bool vague_tok(const struct tok *t)
+{
+	return (t->kw & KW_NUM) && is_vague(t->lw);
 }
 
 /* A past-tense or particle word that follows a plural noun: the verb after the unit. */
@@ -173,7 +201,7 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 			break;
 		if (words && !(t->flags & TF_CAP) && verb_like(lx, t))
 			break; /* "sides collapsed", "workers told" */
-		if (is_month_lw(t->lw) && (t->flags & TF_CAP))
+		if ((t->month != 0) && (t->flags & TF_CAP))
 			break;
 		e++;
 		words++;
@@ -195,8 +223,10 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 				k++;
 			}
 			size_t b2 = k;
-			if (k < s->nt && (numword(s->t[k].lw) || scale_of(s->t[k].lw) || is_vague(s->t[k].lw)))
+			if (k < s->nt && (numword_tok(&s->t[k]) || scale_tok(&s->t[k]) || vague_tok(&s->t[k])))
 				break; /* "... and thousands of hours" is another quantity */
+			if (k < s->nt && !(s->t[k].flags & TF_CAP) && verb_like(lx, &s->t[k]))
+				break; /* "300,000 euros and ordered ...": a second predicate, not a list */
 			while (k < s->nt && k - b2 < 2 && s->t[k].kind == TK_WORD && !(s->t[k].flags & TF_POSS) &&
 			       !(s->t[k].wc & (WC_STOP | WC_VERBISH | WC_AUX | WC_DET)))
 				k++;
@@ -259,10 +289,10 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 			if (!has_sep && t->n == 4 && v >= 1800 && v <= 2100 && !currency_before(s, i) &&
 			    !(i + 1 < s->nt && (s->t[i + 1].s[0] == '%' || is_word(&s->t[i + 1], "percent"))))
 				continue;
-			if (i > 0 && is_month_lw(s->t[i - 1].lw) && (s->t[i - 1].flags & TF_CAP))
+			if (i > 0 && (s->t[i - 1].month != 0) && (s->t[i - 1].flags & TF_CAP))
 				continue;
 			if (i > 1 && s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == '.' &&
-			    is_month_lw(s->t[i - 2].lw))
+			    (s->t[i - 2].month != 0))
 				continue;
 		} else if (t->kind == TK_WORD && (t->flags & TF_NUMHYPH)) {
 			/* "48-year-old", "55-kilometer", "quarter-point" */
@@ -270,7 +300,7 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 			have = true;
 			hyph = true;
 		} else if (t->kind == TK_WORD && !(t->flags & TF_POSS) &&
-			   ((t->wc & WC_NUMWORD) || (strchr(t->lw, '-') && t->lw[0] != '-'))) {
+			   ((t->wc & WC_NUMWORD) || ((t->flags & TF_HYPHEN) && t->lw[0] != '-'))) {
 			const char *lw = t->lw;
 			double nw = numword(lw);
 			const char *h = strchr(lw, '-');
@@ -282,7 +312,7 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				if (nw)
 					hyph = true;
 			}
-			if (nw && !strcmp(lw, "one") && !(i + 1 < s->nt && scale_of(s->t[i + 1].lw)))
+			if (nw && !strcmp(lw, "one") && !(i + 1 < s->nt && scale_tok(&s->t[i + 1])))
 				continue;
 			if (nw && (!strcmp(lw, "half") || !strcmp(lw, "hundred") || !strcmp(lw, "dozen") ||
 				   !strcmp(lw, "quarter")) &&
@@ -293,7 +323,7 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				have = true;
 				if (i > 0 && is_word(&s->t[i - 1], "a"))
 					b = i - 1;
-			} else if (is_word(t, "a") && i + 1 < s->nt && scale_of(s->t[i + 1].lw) >= 100) {
+			} else if (is_word(t, "a") && i + 1 < s->nt && scale_tok(&s->t[i + 1]) >= 100) {
 				v = 1;
 				have = true;
 			} else {
@@ -327,7 +357,7 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				e += 2;
 			/* scales */
 			while (e < s->nt && s->t[e].kind == TK_WORD) {
-				double sc = scale_of(s->t[e].lw);
+				double sc = scale_tok(&s->t[e]);
 				if (!sc || (sc < 1e3 && strcmp(s->t[e].lw, "hundred")))
 					break;
 				if (!strcmp(s->t[e].lw, "m") || !strcmp(s->t[e].lw, "k")) {

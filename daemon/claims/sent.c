@@ -11,6 +11,28 @@
 
 #include "claims_int.h"
 
+#define D_ CC_DIGIT
+#define U_ CC_UPPER
+#define L_ CC_LOWER
+#define S_ CC_SPACE
+const uint8_t claims_ctype[256] = {
+	['\t'] = S_, ['\n'] = S_, ['\v'] = S_, ['\f'] = S_, ['\r'] = S_, [' '] = S_,
+	['0'] = D_, ['1'] = D_, ['2'] = D_, ['3'] = D_, ['4'] = D_, ['5'] = D_, ['6'] = D_, ['7'] = D_,
+	['8'] = D_, ['9'] = D_,
+	['A'] = U_, ['B'] = U_, ['C'] = U_, ['D'] = U_, ['E'] = U_, ['F'] = U_, ['G'] = U_, ['H'] = U_,
+	['I'] = U_, ['J'] = U_, ['K'] = U_, ['L'] = U_, ['M'] = U_, ['N'] = U_, ['O'] = U_, ['P'] = U_,
+	['Q'] = U_, ['R'] = U_, ['S'] = U_, ['T'] = U_, ['U'] = U_, ['V'] = U_, ['W'] = U_, ['X'] = U_,
+	['Y'] = U_, ['Z'] = U_,
+	['a'] = L_, ['b'] = L_, ['c'] = L_, ['d'] = L_, ['e'] = L_, ['f'] = L_, ['g'] = L_, ['h'] = L_,
+	['i'] = L_, ['j'] = L_, ['k'] = L_, ['l'] = L_, ['m'] = L_, ['n'] = L_, ['o'] = L_, ['p'] = L_,
+	['q'] = L_, ['r'] = L_, ['s'] = L_, ['t'] = L_, ['u'] = L_, ['v'] = L_, ['w'] = L_, ['x'] = L_,
+	['y'] = L_, ['z'] = L_,
+};
+#undef D_
+#undef U_
+#undef L_
+#undef S_
+
 /* UTF-8 punctuation we care about; returns its byte length or 0. */
 static size_t u8_punct(const unsigned char *p, size_t left, unsigned *cp)
 {
@@ -33,7 +55,7 @@ static size_t u8_punct(const unsigned char *p, size_t left, unsigned *cp)
 
 static bool is_space_at(const unsigned char *p, size_t left, size_t *len)
 {
-	if (isspace(*p)) {
+	if (c_isspace(*p)) {
 		*len = 1;
 		return true;
 	}
@@ -48,7 +70,7 @@ static bool word_byte(const unsigned char *p, size_t left)
 {
 	unsigned cp;
 	if (*p < 0x80)
-		return isalnum(*p) != 0;
+		return c_isalnum(*p) != 0;
 	return u8_punct(p, left, &cp) == 0;
 }
 
@@ -71,34 +93,56 @@ static bool is_tld(const unsigned char *p, size_t left)
 {
 	for (size_t i = 0; i < sizeof(tlds) / sizeof(tlds[0]); i++) {
 		size_t n = strlen(tlds[i]);
-		if (left >= n && memcmp(p, tlds[i], n) == 0 && (left == n || !isalnum(p[n])))
+		if (left >= n && memcmp(p, tlds[i], n) == 0 && (left == n || !c_isalnum(p[n])))
 			return true;
 	}
 	return false;
 }
 
-static char *lower_form(struct arena *a, const char *s, size_t n)
+/* What lower_form() saw while copying. */
+struct lw_info {
+	uint32_t h;      /* FNV-1a hash of the lower-case form */
+	uint32_t up, lo; /* ASCII upper- and lower-case letters of the token */
+	bool hyphen;     /* a '-' in it */
+};
+
+/* Writes the lower-case form of s[0..n) at *buf (soft hyphens dropped, curly apostrophes
+ * folded: never longer than n + 1 bytes) and advances *buf; one pass that also hashes it
+ * and counts its letters. */
+static char *lower_form(char **buf, const char *s, size_t n, struct lw_info *ret)
 {
-	char *o = arena_alloc(a, n + 1);
-	if (!o)
-		return NULL;
+	char *o = *buf;
+	uint32_t h = 2166136261u, up = 0, lo = 0;
+	bool hyphen = false;
 	size_t j = 0;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xad) { /* soft hyphen */
+		uint8_t cc = claims_ctype[c];
+		if (cc & CC_UPPER) {
+			up++;
+			c = (unsigned char)(c + ('a' - 'A'));
+		} else if (cc & CC_LOWER) {
+			lo++;
+		} else if (c == '-') {
+			hyphen = true;
+		} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xad) { /* soft hyphen */
 			i += 2;
 			continue;
+		} else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			   ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x98)) {
+			c = '\'';
+			i += 2;
 		}
-		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x98)) {
-			o[j++] = '\'';
-			i += 3;
-			continue;
-		}
-		o[j++] = (char)tolower(c);
+		o[j++] = (char)c;
+		h = (h ^ c) * 16777619u;
 		i++;
 	}
 	o[j] = '\0';
+	*buf = o + j + 1;
+	ret->h = h;
+	ret->up = up;
+	ret->lo = lo;
+	ret->hyphen = hyphen;
 	return o;
 }
 
@@ -107,10 +151,11 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 	const unsigned char *p = (const unsigned char *)text;
 	size_t cap = n / 2 + 8;
 	struct tok *t = arena_alloc(a, cap * sizeof(*t));
+	char *lwbuf = arena_alloc(a, n + cap + 1); /* every token's lower-case form */
 	size_t nt = 0;
 	bool space = true;
 	int dq = 0; /* inside double quotes */
-	if (!t) {
+	if (!t || !lwbuf) {
 		*ret = NULL;
 		return 0;
 	}
@@ -136,33 +181,33 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 		unsigned cp = 0;
 		size_t pl = u8_punct(p + i, n - i, &cp);
 		size_t al;
-		if (isdigit(p[i])) {
+		if (c_isdigit(p[i])) {
 			i++;
-			while (i < n && (isdigit(p[i]) ||
-					 ((p[i] == ',' || p[i] == '.') && i + 1 < n && isdigit(p[i + 1]))))
+			while (i < n && (c_isdigit(p[i]) ||
+					 ((p[i] == ',' || p[i] == '.') && i + 1 < n && c_isdigit(p[i + 1]))))
 				i++;
 			k->kind = TK_NUM;
 			/* "48-year-old", "55-kilometer", "1990s" */
-			if (i + 1 < n && p[i] == '-' && isalpha(p[i + 1])) {
+			if (i + 1 < n && p[i] == '-' && c_isalpha(p[i + 1])) {
 				k->kind = TK_WORD;
 				k->flags |= TF_NUMHYPH;
-				while (i < n && (isalnum(p[i]) || (p[i] == '-' && i + 1 < n && isalnum(p[i + 1]))))
+				while (i < n && (c_isalnum(p[i]) || (p[i] == '-' && i + 1 < n && c_isalnum(p[i + 1]))))
 					i++;
-			} else if (i < n && p[i] == 's' && (i + 1 >= n || !isalnum(p[i + 1]))) {
+			} else if (i < n && p[i] == 's' && (i + 1 >= n || !c_isalnum(p[i + 1]))) {
 				i++;
 				k->kind = TK_WORD;
 			}
 		} else if (word_byte(p + i, n - i)) {
 			/* dotted acronym: (L.)+ */
-			if (isalpha(p[i]) && i + 1 < n && p[i + 1] == '.' && i + 2 < n && isalpha(p[i + 2]) &&
+			if (c_isalpha(p[i]) && i + 1 < n && p[i + 1] == '.' && i + 2 < n && c_isalpha(p[i + 2]) &&
 			    (i + 3 >= n || p[i + 3] == '.')) {
-				while (i + 1 < n && isalpha(p[i]) && p[i + 1] == '.' &&
-				       (i + 2 >= n || !isalpha(p[i + 2]) || i + 3 >= n || p[i + 3] == '.'))
+				while (i + 1 < n && c_isalpha(p[i]) && p[i + 1] == '.' &&
+				       (i + 2 >= n || !c_isalpha(p[i + 2]) || i + 3 >= n || p[i + 3] == '.'))
 					i += 2;
 				k->flags |= TF_DOTTED;
 				/* "U.S.-backed" */
-				if (i + 1 < n && p[i] == '-' && isalpha(p[i + 1])) {
-					while (i < n && (isalnum(p[i]) || (p[i] == '-' && i + 1 < n && isalnum(p[i + 1]))))
+				if (i + 1 < n && p[i] == '-' && c_isalpha(p[i + 1])) {
+					while (i < n && (c_isalnum(p[i]) || (p[i] == '-' && i + 1 < n && c_isalnum(p[i + 1]))))
 						i++;
 				}
 			} else {
@@ -170,8 +215,8 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 					if (p[i] >= 0x80) {
 						if (u8_punct(p + i, n - i, &cp)) {
 							/* apostrophe inside a word: "don’t" */
-							if (is_apos(p + i, n - i, &al) && i + al < n && isalpha(p[i + al]) &&
-							    !(p[i + al] == 's' && (i + al + 1 >= n || !isalnum(p[i + al + 1]))))
+							if (is_apos(p + i, n - i, &al) && i + al < n && c_isalpha(p[i + al]) &&
+							    !(p[i + al] == 's' && (i + al + 1 >= n || !c_isalnum(p[i + al + 1]))))
 								i += al;
 							else
 								break;
@@ -180,17 +225,17 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 						}
 						continue;
 					}
-					if (isalnum(p[i])) {
+					if (c_isalnum(p[i])) {
 						i++;
 						continue;
 					}
-					if (p[i] == '-' && i + 1 < n && (isalnum(p[i + 1]) || p[i + 1] >= 0x80) &&
+					if (p[i] == '-' && i + 1 < n && (c_isalnum(p[i + 1]) || p[i + 1] >= 0x80) &&
 					    !(p[i + 1] == 0xe2)) {
 						i++;
 						continue;
 					}
-					if (p[i] == '\'' && i + 1 < n && isalpha(p[i + 1]) &&
-					    !(p[i + 1] == 's' && (i + 2 >= n || !isalnum(p[i + 2])))) {
+					if (p[i] == '\'' && i + 1 < n && c_isalpha(p[i + 1]) &&
+					    !(p[i + 1] == 's' && (i + 2 >= n || !c_isalnum(p[i + 2])))) {
 						i++;
 						continue;
 					}
@@ -203,13 +248,13 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 			}
 			k->kind = TK_WORD;
 		} else if (is_apos(p + i, n - i, &al) && i + al < n && p[i + al] == 's' &&
-			   (i + al + 1 >= n || !isalnum(p[i + al + 1])) && nt && !(k->flags & TF_SPACE)) {
+			   (i + al + 1 >= n || !c_isalnum(p[i + al + 1])) && nt && !(k->flags & TF_SPACE)) {
 			i += al + 1;
 			k->kind = TK_WORD;
 			k->flags |= TF_POSS;
 		} else if (is_apos(p + i, n - i, &al) && nt && !(k->flags & TF_SPACE) &&
 			   t[nt - 1].kind == TK_WORD && t[nt - 1].n && t[nt - 1].s[t[nt - 1].n - 1] == 's' &&
-			   (i + al >= n || !isalnum(p[i + al]))) {
+			   (i + al >= n || !c_isalnum(p[i + al]))) {
 			i += al; /* "months’" possessive plural */
 			k->kind = TK_WORD;
 			k->flags |= TF_POSS;
@@ -234,24 +279,19 @@ size_t sent_tokenize(struct arena *a, const char *text, size_t n, struct tok **r
 		if (i == b)
 			i++;
 		k->n = (uint32_t)(i - b);
-		k->lw = lower_form(a, k->s, k->n);
-		if (!k->lw)
-			break;
+		struct lw_info li;
+		k->lw = lower_form(&lwbuf, k->s, k->n, &li);
+		k->h = li.h;
+		if (li.hyphen)
+			k->flags |= TF_HYPHEN;
 		if (k->kind == TK_WORD) {
 			const unsigned char *w = (const unsigned char *)k->s;
 			size_t off = 0;
 			if (k->n >= 2 && w[0] == 0xc2 && w[1] == 0xad)
 				off = 2;
-			if (isupper(w[off]))
+			if (c_isupper(w[off]))
 				k->flags |= TF_CAP;
-			size_t up = 0, lo = 0;
-			for (size_t j = 0; j < k->n; j++) {
-				if (isupper(w[j]))
-					up++;
-				else if (islower(w[j]))
-					lo++;
-			}
-			if (up >= 2 && lo == 0)
+			if (li.up >= 2 && li.lo == 0)
 				k->flags |= TF_ALLCAP;
 		}
 		nt++;
@@ -344,7 +384,7 @@ int sent_split(struct arena *a, const struct lexicon *lx, const char *p, struct 
 							cut = false;
 						else if ((wc & WC_WEAKABBR) && !(next & WC_STARTER))
 							cut = false;
-						else if (w->kind == TK_WORD && w->n == 1 && isupper((unsigned char)w->s[0]))
+						else if (w->kind == TK_WORD && w->n == 1 && c_isupper((unsigned char)w->s[0]))
 							cut = false; /* initial */
 					}
 					if (acr_end && !ender) {

@@ -13,21 +13,14 @@
 
 #include "claims_int.h"
 
-static const char *const months[] = { "january", "february", "march",	  "april",   "may",	 "june",
-				      "july",	 "august",   "september", "october", "november", "december" };
-static const char *const mabbr[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
 static const char *const wdays[] = { "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday" };
 
+/* month names and abbreviations ("sept" too) are tagged by lex_tag() */
 static int month_of(const struct tok *t)
 {
 	if (t->kind != TK_WORD || !(t->flags & TF_CAP))
 		return 0;
-	for (int i = 0; i < 12; i++)
-		if (!strcmp(t->lw, months[i]) || !strcmp(t->lw, mabbr[i]))
-			return i + 1;
-	if (!strcmp(t->lw, "sept"))
-		return 9;
-	return 0;
+	return t->month;
 }
 
 static bool is_w(const struct tok *t, const char *w)
@@ -73,40 +66,57 @@ static void civil_from_days(long z, int *y, int *m, int *d)
 	*y = (int)(yy + (*m <= 2));
 }
 
+/* "YYYY", "YYYY-MM" or "YYYY-MM-DD" (m, d 0 when absent) as "%04d-%02d-%02d" prints them. */
+static const char *ymd(struct arena *a, int y, int m, int d)
+{
+	char buf[40];
+	size_t n;
+	if (y >= 0 && y <= 9999 && m >= 0 && m <= 99 && d >= 0 && d <= 99) {
+		buf[0] = (char)('0' + y / 1000);
+		buf[1] = (char)('0' + y / 100 % 10);
+		buf[2] = (char)('0' + y / 10 % 10);
+		buf[3] = (char)('0' + y % 10);
+		n = 4;
+		if (m) {
+			buf[n++] = '-';
+			buf[n++] = (char)('0' + m / 10);
+			buf[n++] = (char)('0' + m % 10);
+			if (d) {
+				buf[n++] = '-';
+				buf[n++] = (char)('0' + d / 10);
+				buf[n++] = (char)('0' + d % 10);
+			}
+		}
+	} else if (m && d) {
+		n = (size_t)snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
+	} else if (m) {
+		n = (size_t)snprintf(buf, sizeof(buf), "%04d-%02d", y, m);
+	} else {
+		n = (size_t)snprintf(buf, sizeof(buf), "%04d", y);
+	}
+	return arena_strndup(a, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
+}
+
 static const char *fmt_date(struct arena *a, long days)
 {
 	int y, m, d;
-	char buf[16];
 	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
-	return arena_strndup(a, buf, strlen(buf));
+	return ymd(a, y, m, d);
 }
 
 static const char *fmt(struct arena *a, int y, int m, int d)
 {
-	char buf[32];
 	if (y <= 0)
 		return NULL;
-	if (m && d)
-		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, d);
-	else if (m)
-		snprintf(buf, sizeof(buf), "%04d-%02d", y, m);
-	else
-		snprintf(buf, sizeof(buf), "%04d", y);
-	return arena_strndup(a, buf, strlen(buf));
+	return ymd(a, y, m, m ? d : 0);
 }
 
+/* "will", "scheduled", "next", "upcoming", "expected", "plans", "planned" (KW_AHEAD) */
 static bool looks_ahead(const struct sentence *s)
 {
-	static const char *const ahead[] = { "will", "scheduled", "next", "upcoming", "expected", "plans", "planned" };
-	for (size_t i = 0; i < s->nt; i++) {
-		const struct tok *t = &s->t[i];
-		if (t->kind != TK_WORD || !strchr("wsnuep", t->lw[0]))
-			continue;
-		for (size_t k = 0; k < sizeof(ahead) / sizeof(ahead[0]); k++)
-			if (is_w(t, ahead[k]))
-				return true;
-	}
+	for (size_t i = 0; i < s->nt; i++)
+		if (s->t[i].kw & KW_AHEAD)
+			return true;
 	return false;
 }
 
@@ -119,10 +129,9 @@ size_t timex_find(struct arena *a, const struct sentence *s, int py, int pm, int
 	for (size_t i = 0; i < s->nt && n < max; i++) {
 		const struct tok *t = &s->t[i];
 		size_t b = i, e = i + 1;
-		/* quick reject: time words are numbers, capitalised, or start with l/t/n/p/y */
-		if (t->kind != TK_NUM && !(t->kind == TK_WORD && ((t->flags & TF_CAP) || t->lw[0] == 'l' ||
-								 t->lw[0] == 't' || t->lw[0] == 'n' ||
-								 t->lw[0] == 'p' || t->lw[0] == 'y')))
+		/* quick reject: a time expression starts with a number, a month or a KW_TIME word
+		 * (last, this, next, previous, today, yesterday, tonight, a weekday) */
+		if (t->kind != TK_NUM && !(t->kind == TK_WORD && (t->month || (t->kw & KW_TIME))))
 			continue;
 		const char *val = NULL;
 		bool hit = false;

@@ -17,7 +17,9 @@ struct claims_ctx *claims_free(struct claims_ctx *c);
  * lines. published: ISO 8601 date-time of the article or NULL. Returns 0 and a new JSON
  * array of claim objects with: sentence, speaker ({text,type,name} or null), cue, stance,
  * hedges, quantities, entities, time, score. The caller adds id, article_id, source, url,
- * published. */
+ * published (on the claim objects themselves). Values below a claim object (strings, the
+ * speaker and entity objects, the score) may be shared between the claims of one call and
+ * with later calls: treat them as read-only. */
 int claims_extract(const struct claims_ctx *c, const char *text, const char *published,
 		   json_t **ret);
 

@@ -354,6 +354,53 @@ static void test_not_claims(void **state)
 	json_decref(a);
 }
 
+/* A belief without its holder ("is believed") takes the speaker of an inverted "..., X told
+ * reporters" and keeps the belief's stance; with no such clause it stays unattributed. */
+static void test_passive_then_speaker(void **state)
+{
+	(void)state;
+	json_t *a = run("The fire is believed to have started in a kitchen, Fire Chief Maria Lopez told reporters.\n\n"
+			"The fire is believed to have started in a kitchen on the third floor.");
+	json_t *c = find(a, "Lopez told reporters");
+	assert_non_null(c);
+	assert_string_equal(speaker(c), "Fire Chief Maria Lopez");
+	assert_string_equal(stance(c), "allege");
+	c = find(a, "on the third floor");
+	assert_non_null(c);
+	assert_null(speaker(c));
+	assert_string_equal(stance(c), "allege");
+	json_decref(a);
+}
+
+/* A unit ends before a second predicate ("... euros and ordered ..."), not before a list item. */
+static void test_unit_not_predicate(void **state)
+{
+	(void)state;
+	json_t *a = run("The court set bail at 300,000 euros and ordered him to surrender his passport.\n\n"
+			"The company sold 40,000 cars and trucks in May.");
+	json_t *q = json_array_get(json_object_get(find(a, "set bail"), "quantities"), 0);
+	assert_string_equal(json_string_value(json_object_get(q, "unit")), "euros");
+	q = json_array_get(json_object_get(find(a, "cars and trucks"), "quantities"), 0);
+	assert_string_equal(json_string_value(json_object_get(q, "unit")), "cars and trucks");
+	json_decref(a);
+}
+
+/* An unsourced description of a setting without a number is background, not a claim; with a
+ * number or a source it is one. */
+static void test_background(void **state)
+{
+	(void)state;
+	claims_set_min_score(ctx, CLAIMS_DEFAULT_MIN_SCORE);
+	json_t *a = run("The refugee camp is located in the desert near the border with Jordan.\n\n"
+			"The base is located inside a 55-kilometer zone on the highway.\n\n"
+			"The camp is located in a closed military area, Jordanian officials said.");
+	assert_null(find(a, "in the desert near the border"));
+	assert_non_null(find(a, "inside a 55-kilometer zone"));
+	assert_non_null(find(a, "closed military area"));
+	json_decref(a);
+	claims_set_min_score(ctx, 0);
+}
+
 static void test_scores(void **state)
 {
 	(void)state;
@@ -385,6 +432,9 @@ int main(void)
 		cmocka_unit_test(test_entities),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_not_claims),
+		cmocka_unit_test(test_passive_then_speaker),
+		cmocka_unit_test(test_unit_not_predicate),
+		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_scores),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
