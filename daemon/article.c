@@ -7,6 +7,9 @@
  *        rule (a warning says so) unless the source pins its rule.
  * Must not: do I/O, log, or read the clock. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,15 +23,26 @@
 
 #define ID_HEX 32
 
+static const EVP_MD *sha256_md;
+
+static void sha256_fetch(void)
+{
+	/* fetched once: an implicit fetch on every EVP_DigestInit_ex costs more than the hash */
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 static int sha256_hex(const char *a, size_t alen, const char *b, size_t blen, char *out,
 		      size_t hexlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sha256_fetch);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	if (!c)
 		return -ENOMEM;
-	int ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, a, alen) &&
+	int ok = EVP_DigestInit_ex(c, sha256_md ? sha256_md : EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(c, a, alen) &&
 		 EVP_DigestUpdate(c, b, blen) && EVP_DigestFinal_ex(c, md, &mdlen);
 	EVP_MD_CTX_free(c);
 	if (!ok)
@@ -43,9 +57,53 @@ static int sha256_hex(const char *a, size_t alen, const char *b, size_t blen, ch
 	return 0;
 }
 
+/* Valid UTF-8 as jansson defines it (no overlongs, surrogates or code points past
+ * U+10FFFF), checked eight ASCII bytes at a time. */
+static bool utf8_ok(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		if (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+			 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		if (!k || i + k > n)
+			return false;
+		uint32_t v = c & (0x7F >> k);
+		for (size_t j = 1; j < k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+			v = (v << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
+		    (v >= 0xD800 && v <= 0xDFFF))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* json_string(s), with a faster check of the UTF-8 (NULL when it is not valid). */
+static json_t *jstr(const char *s)
+{
+	size_t n = strlen(s);
+	return utf8_ok(s, n) ? json_stringn_nocheck(s, n) : NULL;
+}
+
 static json_t *str_or_null(const char *s)
 {
-	json_t *v = s ? json_string(s) : NULL;
+	json_t *v = s ? jstr(s) : NULL;
 	return v ? v : json_null();
 }
 
@@ -192,7 +250,7 @@ static int one(const struct feed *f, size_t i, const struct article_opts *o,
 	json_object_set_new(a, "fetched_at", str_or_null(*fetched ? fetched : NULL));
 	json_object_set_new(a, "lang", str_or_null(it->lang ? it->lang : f->language));
 	json_object_set_new(a, "summary", str_or_null(it->summary));
-	json_object_set_new(a, "text", json_string(text));
+	json_object_set_new(a, "text", jstr(text));
 	json_object_set_new(a, "credit", str_or_null(credit));
 	json_object_set_new(a, "categories", categories_json(it));
 	json_object_set_new(a, "enclosures", enclosures_json(it));

@@ -4,14 +4,17 @@
  * (without the envelope), or with --model the conformance model as one JSON object per
  * input. Parse warnings go to stderr. Exit 0, 1 when an input is unreadable or not a
  * feed ("claimctl: FILE: reason"), 2 on usage errors.
- * Runs the very modules the daemon runs (feed, html, date, url, article, boiler). */
+ * Runs the very modules the daemon runs (feed, html, date, url, article, boiler); prints
+ * JSON byte for byte as json_dumpf(JSON_COMPACT) would, one buffered write per line. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <jansson.h>
 
@@ -108,6 +111,14 @@ static int read_file(const char *path, struct body *b, char **ret_err)
 	char chunk[65536];
 	size_t n;
 	int r = 0;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < PARSE_MAX_BODY && !b->buf) {
+		/* a regular file: one buffer of its size (and the NUL), not a doubling series */
+		b->cap = (size_t)st.st_size + 1;
+		if (!(b->buf = malloc(b->cap)))
+			b->cap = 0;
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (b->len + n > PARSE_MAX_FILE) {
 			*ret_err = strdup("file larger than 64 MiB");
@@ -153,10 +164,157 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- output ----
+ * The bytes json_dumpf(JSON_COMPACT) writes (insertion order, "," and ":" without spaces,
+ * only '"', '\\' and C0 controls escaped, \uXXXX in upper case), without a callback per
+ * token: one buffer per line, written with one fwrite. */
+
+struct jw {
+	char *b;
+	size_t len, cap;
+	bool oom;
+};
+
+static void jw_add(struct jw *w, const char *s, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 65536;
+		while (cap < w->len + n)
+			cap *= 2;
+		char *nb = realloc(w->b, cap);
+		if (!nb) {
+			w->oom = true;
+			return;
+		}
+		w->b = nb;
+		w->cap = cap;
+	}
+	memcpy(w->b + w->len, s, n);
+	w->len += n;
+}
+
+/* 1: the byte needs an escape. */
+static const unsigned char jw_esc[256] = {
+	[0 ... 0x1F] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+static void jw_str(struct jw *w, const char *s, size_t n)
+{
+	jw_add(w, "\"", 1);
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j + 8 <= n) {
+			uint64_t x, lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+			memcpy(&x, s + j, 8);
+			uint64_t q = x ^ (lo * '"'), bs = x ^ (lo * '\\');
+			/* a byte < 0x20, a '"' or a '\\' somewhere in these eight */
+			if (((x - lo * 0x20) & ~x & hi) | ((q - lo) & ~q & hi) | ((bs - lo) & ~bs & hi))
+				break;
+			j += 8;
+		}
+		while (j < n && !jw_esc[(unsigned char)s[j]])
+			j++;
+		jw_add(w, s + i, j - i);
+		if (j >= n)
+			break;
+		unsigned char c = (unsigned char)s[j];
+		char e[8];
+		const char *t = e;
+		size_t k = 2;
+		switch (c) {
+		case '\\': t = "\\\\"; break;
+		case '"': t = "\\\""; break;
+		case '\b': t = "\\b"; break;
+		case '\f': t = "\\f"; break;
+		case '\n': t = "\\n"; break;
+		case '\r': t = "\\r"; break;
+		case '\t': t = "\\t"; break;
+		default:
+			k = (size_t)snprintf(e, sizeof(e), "\\u%04X", c);
+			break;
+		}
+		jw_add(w, t, k);
+		i = j + 1;
+	}
+	jw_add(w, "\"", 1);
+}
+
+static int jw_value(struct jw *w, json_t *v, int depth)
+{
+	char num[32];
+	if (depth > 64)
+		return -ELOOP;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		jw_add(w, "{", 1);
+		bool first = true;
+		for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+			if (!first)
+				jw_add(w, ",", 1);
+			first = false;
+			jw_str(w, json_object_iter_key(it), json_object_iter_key_len(it));
+			jw_add(w, ":", 1);
+			if (jw_value(w, json_object_iter_value(it), depth + 1) < 0)
+				return -ELOOP;
+		}
+		jw_add(w, "}", 1);
+		return 0;
+	}
+	case JSON_ARRAY:
+		jw_add(w, "[", 1);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i)
+				jw_add(w, ",", 1);
+			if (jw_value(w, json_array_get(v, i), depth + 1) < 0)
+				return -ELOOP;
+		}
+		jw_add(w, "]", 1);
+		return 0;
+	case JSON_STRING:
+		jw_str(w, json_string_value(v), json_string_length(v));
+		return 0;
+	case JSON_INTEGER:
+		jw_add(w, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+						 json_integer_value(v)));
+		return 0;
+	case JSON_TRUE:
+		jw_add(w, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		jw_add(w, "false", 5);
+		return 0;
+	case JSON_NULL:
+		jw_add(w, "null", 4);
+		return 0;
+	default: {
+		/* reals: jansson's own formatting */
+		char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!d)
+			return -ENOMEM;
+		jw_add(w, d, strlen(d));
+		free(d);
+		return 0;
+	}
+	}
+}
+
+static struct jw out_line;
+
 static void print_json(json_t *j)
 {
-	if (json_dumpf(j, stdout, JSON_COMPACT) == 0)
-		fputc('\n', stdout);
+	struct jw *w = &out_line;
+	w->len = 0;
+	w->oom = false;
+	if (!json_is_object(j) && !json_is_array(j))
+		return;
+	if (jw_value(w, j, 0) < 0 || w->oom)
+		return;
+	jw_add(w, "\n", 1);
+	if (!w->oom)
+		fwrite(w->b, 1, w->len, stdout);
 }
 
 static int parse_one(const char *in, bool model, const char *source)
@@ -281,6 +439,8 @@ int ctl_parse(int argc, char **argv)
 		if (parse_one(argv[i], model, source) != 0)
 			status = 1;
 	fflush(stdout);
+	free(out_line.b);
+	out_line = (struct jw){ 0 };
 	curl_global_cleanup();
 	return status;
 }

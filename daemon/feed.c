@@ -224,6 +224,10 @@ int feed_parse(const char *buf, size_t len, const struct feed_opts *opts, struct
 	struct feed_opts o = opts ? *opts : (struct feed_opts){ 0 };
 	if (o.max_items == 0)
 		o.max_items = FEED_DEFAULT_MAX_ITEMS;
+	if (o.max_nodes == 0)
+		o.max_nodes = FEED_DEFAULT_MAX_NODES;
+	if (o.max_nodes > FEED_MAX_NODES)
+		o.max_nodes = FEED_MAX_NODES;
 	if (ret_err)
 		*ret_err = NULL;
 	if (!buf || len == 0) {

@@ -27,6 +27,14 @@ static size_t utf8_valid(const unsigned char *s, size_t n, bool *ret_ascii)
 	size_t i = 0;
 	bool ascii = true;
 	while (i < n) {
+		if (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
 		unsigned char c = s[i];
 		if (c < 0x80) {
 			i++;
@@ -105,9 +113,34 @@ static bool xml_decl_encoding(const char *b, size_t n, char *out, size_t outsz)
 	return k > 0;
 }
 
-/* Converts with iconv; -EILSEQ on a byte that does not decode, -EINVAL unknown encoding. */
+static bool is_latin1_name(const char *e)
+{
+	return !strcasecmp(e, "iso-8859-1") || !strcasecmp(e, "iso8859-1") ||
+	       !strcasecmp(e, "iso_8859-1") || !strcasecmp(e, "latin1");
+}
+
+/* Converts with iconv; -EILSEQ on a byte that does not decode, -EINVAL unknown encoding.
+ * ISO-8859-1 (every byte is the code point) is converted here, as iconv would. */
 static int conv(const char *enc, const char *in, size_t n, char **ret, size_t *ret_len)
 {
+	if (is_latin1_name(enc)) {
+		char *out = malloc(n * 2 + 1), *o = out;
+		if (!out)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)in[i];
+			if (c < 0x80) {
+				*o++ = (char)c;
+			} else {
+				*o++ = (char)(0xC0 | (c >> 6));
+				*o++ = (char)(0x80 | (c & 0x3F));
+			}
+		}
+		*o = '\0';
+		*ret = out;
+		*ret_len = (size_t)(o - out);
+		return 0;
+	}
 	iconv_t cd = iconv_open("UTF-8", enc);
 	if (cd == (iconv_t)-1)
 		return -EINVAL;
@@ -289,11 +322,21 @@ utf8:
 	/* Copy only when something must change: a BOM or forbidden controls. */
 	if (skip == 0) {
 		bool bad = false;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			if (i + 8 <= n) {
+				uint64_t w;
+				memcpy(&w, in + i, 8);
+				/* no byte < 0x20: nothing to look at here */
+				if (!((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull)) {
+					i += 7;
+					continue;
+				}
+			}
 			if (forbidden_c0((unsigned char)in[i])) {
 				bad = true;
 				break;
 			}
+		}
 		if (!bad) {
 			*ret_buf = (char *)buf;
 			*ret_len = len;

@@ -4,6 +4,7 @@
  *        against the feed's URL and kept only when http/https.
  * Must not: log, or accept a document whose "version" is not a JSON Feed version. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +118,38 @@ static int item(json_t *ji, const struct feed_opts *o, struct feed *f)
 	return 0;
 }
 
+/* An upper bound on the values jansson would build: '[', '{' and ',' outside strings, +1. */
+static size_t count_values(const char *buf, size_t len, size_t stop)
+{
+	size_t n = 1;
+	bool in_str = false;
+	for (size_t i = 0; i < len && n <= stop; i++) {
+		char c = buf[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{' || c == ',') {
+			n++;
+		}
+	}
+	return n;
+}
+
 int feed_json_parse(const char *buf, size_t len, const struct feed_opts *o, struct feed *f,
 		    char **ret_err)
 {
 	json_error_t e;
+	size_t max_nodes = o->max_nodes ? o->max_nodes : FEED_DEFAULT_MAX_NODES;
+	if (count_values(buf, len, max_nodes) > max_nodes) {
+		/* a partial JSON document cannot be read: refused before jansson builds it */
+		if (asprintf(ret_err, "JSON document with more than %zu values", max_nodes) < 0)
+			*ret_err = NULL;
+		return -EBADMSG;
+	}
 	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	int r = 0;
 	if (!root) {

@@ -7,7 +7,8 @@
  *        xml:base; keeps only http/https links.
  * Must not: load DTDs or external entities (no XML_PARSE_NOENT / DTDLOAD, an entity loader
  *        that refuses everything), use the network (XML_PARSE_NONET), lift libxml2's size
- *        limits (no XML_PARSE_HUGE), expand internal entities without a budget, or log. */
+ *        limits (no XML_PARSE_HUGE), expand internal entities without a budget, build
+ *        more than max_nodes elements and attributes (the parse stops there), or log. */
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
@@ -180,6 +182,16 @@ static void warn_external(void *payload, void *data, const xmlChar *name)
 /* All text below n, entities expanded within the budget; new string or NULL (oom). */
 static char *raw_text(struct xctx *x, xmlNode *n)
 {
+	const xmlNode *c = n->children;
+	if (c && !c->next && (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+	    c->content) {
+		/* one text child, the common case: what collect() would build, in one copy */
+		size_t l = strlen((const char *)c->content);
+		char *t = l + 1 > RAW_TEXT_MAX ? strdup("") : strndup((const char *)c->content, l);
+		if (!t)
+			x->err = -ENOMEM;
+		return t;
+	}
 	struct sbuf s = { 0 };
 	collect(x, n->children, &s, 0, 0);
 	if (s.oom) {
@@ -811,6 +823,8 @@ struct errcap {
 	int line;
 	char msg[160];
 	bool set;
+	size_t nodes, max_nodes;   /* elements and attributes built so far, and the cap */
+	bool capped;               /* the cap stopped the parse */
 };
 
 static void on_error(void *ctx, xmlErrorPtr e)
@@ -827,6 +841,23 @@ static void on_error(void *ctx, xmlErrorPtr e)
 	size_t l = strlen(ec->msg);
 	while (l > 0 && (ec->msg[l - 1] == '\n' || ec->msg[l - 1] == ' '))
 		ec->msg[--l] = '\0';
+}
+
+/* Counts elements and attributes; at the cap the parse stops with the tree built so far. */
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+		     const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+		     int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct errcap *ec = ctxt->_private;
+	ec->nodes += 1 + (size_t)(nb_attributes > 0 ? nb_attributes : 0);
+	if (ec->nodes > ec->max_nodes) {
+		ec->capped = true;
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces,
+			      nb_attributes, nb_defaulted, attributes);
 }
 
 static void init_once(void)
@@ -961,8 +992,10 @@ static xmlDoc *parse_push(const char *buf, size_t len, const char *url, bool rec
 	xmlCtxtUseOptions(ctxt, opts);
 	xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
 	ctxt->_private = ec;
-	if (ctxt->sax)
+	if (ctxt->sax) {
 		ctxt->sax->serror = on_error;
+		ctxt->sax->startElementNs = on_start;
+	}
 	size_t off = 0;
 	bool done = false;
 	while (off < len) {
@@ -1002,7 +1035,10 @@ static xmlDoc *parse_push(const char *buf, size_t len, const char *url, bool rec
 	xmlDoc *doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	*ret_wf = ctxt->wellFormed && ctxt->nsWellFormed && !*ret_err;
-	if (!recover && !ctxt->wellFormed) {
+	if (ec->capped) {
+		/* what was read is kept: the document is not at fault for being long */
+		*ret_wf = !*ret_err;
+	} else if (!recover && !ctxt->wellFormed) {
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}
@@ -1037,20 +1073,26 @@ int feed_xml_parse(const char *buf, size_t len, const struct feed_opts *o, struc
 	if (guessed)
 		f->wellformed = false;
 
+	ec.max_nodes = o->max_nodes ? o->max_nodes : FEED_DEFAULT_MAX_NODES;
 	xmlDoc *doc = parse_push(u8, u8len, o->base_url, false, false, &ec, &wf, &r);
 	if (r < 0)
 		goto out;
+	bool capped = ec.capped;
 	if (!wf) {
 		f->wellformed = false;
 		feed_warn(f, "not well-formed XML (line %d): %s", ec.line, ec.msg);
 		if (!doc) {
-			struct errcap ec2 = { 0 };
+			struct errcap ec2 = { .max_nodes = ec.max_nodes };
 			bool has_dtd = memmem(u8, u8len, "<!ENTITY", 8) != NULL;
 			doc = parse_push(u8, u8len, o->base_url, true, has_dtd, &ec2, &wf, &r);
 			if (r < 0)
 				goto out;
+			capped = ec2.capped;
 		}
 	}
+	if (capped)
+		feed_warn(f, "more than %zu elements and attributes; the rest was not read",
+			  ec.max_nodes);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (!root) {
 		if (ret_err && asprintf(ret_err, "not XML: %s", ec.set ? ec.msg : "empty document") < 0)

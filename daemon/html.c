@@ -4,6 +4,8 @@
  *        style, iframe, object, embed and other non-text elements dropped; entities
  *        decoded; C1 code points read as windows-1252; UTF-8 that was read as Latin-1 or
  *        windows-1252 ("â€™") repaired. Output capped at HTML_TEXT_MAX bytes.
+ *        Simple fragments (paragraphs, lists, inline tags, entities) go through a small
+ *        scanner that gives exactly what libxml2's tree would; anything else is parsed.
  * Must not: touch the network (HTML_PARSE_NONET), log, or recurse without bound. */
 #include <errno.h>
 #include <stdint.h>
@@ -180,10 +182,35 @@ static void tb_text(struct tb *t, const char *str, size_t n, bool paras)
 	const unsigned char *s = (const unsigned char *)str;
 	int newlines = 0;
 	for (size_t i = 0; i < n && !t->full;) {
-		/* fast path: a run of printable ASCII */
-		size_t j = i;
-		while (j < n && s[j] > 0x20 && s[j] < 0x7F)
-			j++;
+		/* fast path: a run of printable ASCII and of code points that need no repair
+		 * (U+00A1 and up but for a possible mojibake lead), as written; single spaces
+		 * between them included */
+		size_t j = i, good = i;
+		for (;;) {
+			if (j < n && s[j] > 0x20 && s[j] < 0x7F) {
+				j++;
+			} else if (j < n && s[j] >= 0xC2 && s[j] <= 0xF4) {
+				uint32_t c;
+				size_t k = utf8_next(s + j, n - j, &c);
+				/* U+00C2..U+00F4 may lead a mojibake sequence, unless ASCII follows */
+				if (k < 2 || !(c >= 0x100 || (c >= 0xA1 && c < 0xC2) || c > 0xF4 ||
+					       (c >= 0xC2 && (j + k >= n || s[j + k] < 0x80))))
+					break;
+				j += k;
+			} else {
+				break;
+			}
+			good = j;
+			if (j + 1 < n && s[j] == ' ')
+				j++;
+		}
+		j = good;
+		if (j > i && t->len + (j - i) + 3 > HTML_TEXT_MAX) {
+			/* near the cap, word by word as ever: what fits is kept */
+			j = i;
+			while (j < n && s[j] > 0x20 && s[j] < 0x7F)
+				j++;
+		}
 		if (j > i) {
 			if (t->len > 0 && (t->para || t->space))
 				tb_raw(t, t->para ? "\n\n" : " ", t->para ? 2 : 1);
@@ -345,6 +372,380 @@ int html_plain_text(const char *s, size_t len, char **ret)
 	return tb_finish(&t, ret);
 }
 
+/* ---- fast path ----
+ * Most feed HTML is a few paragraphs, lists and inline tags. For those, a small scanner
+ * produces exactly what libxml2's tree and walk() would, without building a document; it
+ * gives up (and the caller parses with libxml2) on anything whose tree libxml2 might shape
+ * differently: unknown or unlisted tags, comments, doctypes, misnested or autoclosed
+ * elements, unquoted attributes, entities it cannot decode the same way, invalid UTF-8,
+ * characters XML forbids. tests/unit/test_html.c checks it against html_to_text_ref. */
+
+#define FAST_MAX_DEPTH 64
+
+enum fk { FK_INLINE, FK_BLOCK, FK_P, FK_LIST, FK_LI, FK_IMG, FK_BR, FK_HR, FK_RAW };
+
+static const struct {
+	const char *name;
+	enum fk kind;
+} fast_tags[] = {
+	{ "a", FK_INLINE }, { "b", FK_INLINE }, { "i", FK_INLINE }, { "em", FK_INLINE },
+	{ "strong", FK_INLINE }, { "span", FK_INLINE }, { "u", FK_INLINE }, { "s", FK_INLINE },
+	{ "small", FK_INLINE }, { "sub", FK_INLINE }, { "sup", FK_INLINE }, { "code", FK_INLINE },
+	{ "cite", FK_INLINE }, { "q", FK_INLINE }, { "abbr", FK_INLINE },
+	{ "p", FK_P }, { "h1", FK_P }, { "h2", FK_P }, { "h3", FK_P }, { "h4", FK_P },
+	{ "h5", FK_P }, { "h6", FK_P },
+	{ "div", FK_BLOCK }, { "blockquote", FK_BLOCK }, { "figure", FK_BLOCK },
+	{ "figcaption", FK_BLOCK },
+	{ "ul", FK_LIST }, { "ol", FK_LIST }, { "li", FK_LI },
+	{ "br", FK_BR }, { "hr", FK_HR }, { "img", FK_IMG },
+	{ "script", FK_RAW }, { "style", FK_RAW },
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_name_start(char c)
+{
+	return is_alpha(c) || c == '_' || c == ':';
+}
+
+static bool is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+/* Valid UTF-8 with only the characters libxml2 accepts (no C0 but tab/LF/CR, no U+FFFE
+ * and U+FFFF), and no byte order mark. */
+static bool fast_clean(const unsigned char *s, size_t n)
+{
+	if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		return false;
+	for (size_t i = 0; i < n;) {
+		if (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			/* no byte >= 0x80 and none < 0x20: all printable ASCII */
+			if (!((w | ((w - 0x2020202020202020ull) & ~w)) & 0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c < 0x20) {
+			if (c != '\t' && c != '\n' && c != '\r')
+				return false;
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t k = utf8_next(s + i, n - i, &cp);
+		if (k == 1 || cp == 0xFFFE || cp == 0xFFFF)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+static int fast_kind(const char *name, size_t n)
+{
+	char low[12];
+	if (n >= sizeof(low))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(name[i] | (name[i] >= 'A' && name[i] <= 'Z' ? 0x20 : 0));
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof(fast_tags) / sizeof(fast_tags[0]); i++)
+		if (fast_tags[i].name[0] == low[0] && !strcmp(fast_tags[i].name, low))
+			return (int)i;
+	return -1;
+}
+
+/* Decodes the reference at s ('&'), appending to run; returns bytes used, 0 to give up. */
+static size_t fast_ref(const char *s, size_t n, struct tb *run)
+{
+	size_t j = 1;
+	if (j < n && s[j] == '#') {
+		bool hex = j + 1 < n && (s[j + 1] == 'x' || s[j + 1] == 'X');
+		j += hex ? 2 : 1;
+		size_t d0 = j;
+		uint32_t v = 0;
+		while (j < n && j - d0 < 8) {
+			char c = s[j];
+			if (c >= '0' && c <= '9')
+				v = v * (hex ? 16 : 10) + (uint32_t)(c - '0');
+			else if (hex && c >= 'a' && c <= 'f')
+				v = v * 16 + (uint32_t)(c - 'a' + 10);
+			else if (hex && c >= 'A' && c <= 'F')
+				v = v * 16 + (uint32_t)(c - 'A' + 10);
+			else
+				break;
+			j++;
+		}
+		if (j == d0 || j >= n || s[j] != ';')
+			return 0;
+		if (!(v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v <= 0xD7FF) ||
+		      (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF)))
+			return 0;
+		tb_cp(run, v);   /* run never has space or para set: no separator */
+		return j + 1;
+	}
+	if (j >= n || !is_name_start(s[j])) {
+		tb_raw(run, "&", 1);
+		return 1;
+	}
+	while (j < n && is_name_char(s[j]))
+		j++;
+	if (j < n && (unsigned char)s[j] >= 0x80)
+		return 0;
+	if (j >= n || s[j] != ';') {
+		tb_raw(run, s, j);
+		return j;
+	}
+	char name[40];
+	if (j - 1 >= sizeof(name))
+		return 0;
+	memcpy(name, s + 1, j - 1);
+	name[j - 1] = '\0';
+	const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+	if (!e || e->value == 0) {
+		tb_raw(run, s, j + 1);   /* an unknown name stays as written */
+		return j + 1;
+	}
+	tb_cp(run, e->value);
+	return j + 1;
+}
+
+/* Parses the attributes of a start tag from s[*i] to its '>' (or "/>"); sets *ret_empty
+ * for "/>". With check_href, an href that is not an absolute http(s) URL gives up. */
+static bool fast_attrs(const char *s, size_t n, size_t *i, bool check_href, bool *ret_empty)
+{
+	size_t p = *i;
+	*ret_empty = false;
+	for (;;) {
+		bool blanks = false;
+		while (p < n && is_blank(s[p])) {
+			p++;
+			blanks = true;
+		}
+		if (p >= n)
+			return false;
+		if (s[p] == '>') {
+			*i = p + 1;
+			return true;
+		}
+		if (s[p] == '/' && p + 1 < n && s[p + 1] == '>') {
+			*ret_empty = true;
+			*i = p + 2;
+			return true;
+		}
+		if (!blanks || !is_name_start(s[p]))
+			return false;
+		size_t a0 = p;
+		while (p < n && is_name_char(s[p]))
+			p++;
+		size_t alen = p - a0;
+		size_t q = p;
+		while (q < n && is_blank(s[q]))
+			q++;
+		if (q < n && s[q] == '=') {
+			q++;
+			while (q < n && is_blank(s[q]))
+				q++;
+			if (q >= n || (s[q] != '"' && s[q] != '\''))
+				return false;
+			char quote = s[q];
+			const char *end = memchr(s + q + 1, quote, n - q - 1);
+			if (!end)
+				return false;
+			size_t v0 = q + 1, vlen = (size_t)(end - (s + v0));
+			if (check_href && alen == 4 && !strncasecmp(s + a0, "href", 4) &&
+			    !(vlen >= 7 && !strncasecmp(s + v0, "http://", 7)) &&
+			    !(vlen >= 8 && !strncasecmp(s + v0, "https://", 8)))
+				return false;
+			p = (size_t)(end - s) + 1;
+			if (p < n && !is_blank(s[p]) && s[p] != '>' && s[p] != '/')
+				return false;
+		} else if (check_href && alen == 4 && !strncasecmp(s + a0, "href", 4)) {
+			return false;
+		}
+	}
+}
+
+static void fast_flush(struct tb *t, struct tb *run)
+{
+	if (run->len)
+		tb_text(t, run->buf, run->len, false);
+	run->len = 0;
+	if (run->buf)
+		run->buf[0] = '\0';
+}
+
+/* Returns true when the fragment was converted into t (or t filled up); false to hand it
+ * to libxml2 (t is then left for the caller to discard). */
+static bool fast_to_text(const char *s, size_t n, const char *base, struct tb *t)
+{
+	if (!fast_clean((const unsigned char *)s, n))
+		return false;
+	uint8_t stack[FAST_MAX_DEPTH];
+	size_t depth = 0;
+	struct tb run = { 0 };
+	bool ok = false, body = false;   /* body: libxml2 has implied <body> */
+	size_t i = 0;
+	while (i < n && is_blank(s[i]))
+		i++;
+	while (i < n) {
+		if (run.full)
+			goto out;
+		if (t->full)
+			break;
+		const char *lt = memchr(s + i, '<', n - i);
+		size_t stop = lt ? (size_t)(lt - s) : n;
+		/* text up to the next tag, references decoded */
+		if (i < stop && !run.len && !memchr(s + i, '&', stop - i)) {
+			tb_text(t, s + i, stop - i, false);   /* the run as written */
+			body = true;
+			i = stop;
+		}
+		while (i < stop) {
+			const char *amp = memchr(s + i, '&', stop - i);
+			size_t k = amp ? (size_t)(amp - s) : stop;
+			tb_raw(&run, s + i, k - i);
+			i = k;
+			if (amp) {
+				size_t used = fast_ref(s + i, n - i, &run);
+				if (!used)
+					goto out;
+				i += used;
+				if (i > stop) {
+					/* the reference ran past a '<' (cannot: names stop there) */
+					goto out;
+				}
+			}
+		}
+		if (i >= n)
+			break;
+		/* s[i] == '<' */
+		bool end = i + 1 < n && s[i + 1] == '/';
+		size_t p = i + (end ? 2 : 1);
+		if (p >= n || !is_alpha(s[p]))
+			goto out;
+		size_t n0 = p;
+		while (p < n && is_name_char(s[p]))
+			p++;
+		int k = fast_kind(s + n0, p - n0);
+		if (k < 0)
+			goto out;
+		enum fk kind = fast_tags[k].kind;
+		const char *name = fast_tags[k].name;
+		bool block = name_in(name, block_tags, sizeof(block_tags) / sizeof(block_tags[0]));
+		if (run.full)
+			goto out;
+		body |= run.len > 0;
+		fast_flush(t, &run);
+		if (end) {
+			while (p < n && is_blank(s[p]))
+				p++;
+			if (p >= n || s[p] != '>' || depth == 0 || stack[depth - 1] != k)
+				goto out;
+			i = p + 1;
+			depth--;
+			if (block)
+				tb_para(t);
+			continue;
+		}
+		bool empty;
+		if (!fast_attrs(s, n, &p, base && kind == FK_INLINE && name[0] == 'a' && !name[1],
+				&empty))
+			goto out;
+		i = p;
+		/* what the element may sit in without libxml2 closing or moving anything */
+		bool in_inline = false, in_p = false, same = false;
+		for (size_t d = 0; d < depth; d++) {
+			enum fk dk = fast_tags[stack[d]].kind;
+			in_inline |= dk == FK_INLINE;
+			in_p |= dk == FK_P;
+			same |= stack[d] == k;
+		}
+		enum fk top = depth ? fast_tags[stack[depth - 1]].kind : FK_BLOCK;
+		switch (kind) {
+		case FK_IMG:
+		case FK_BR:
+		case FK_HR:
+			if (top == FK_LIST || (kind == FK_HR && (in_inline || in_p)))
+				goto out;
+			if (block)
+				tb_para(t);
+			body = true;
+			continue;
+		case FK_RAW: {
+			/* before <body>, libxml2 opens <head> for it and keeps it open */
+			if (empty || top == FK_LIST || !body)
+				goto out;
+			/* raw text up to the first "</" and a letter, which must close it */
+			size_t q = i;
+			for (;;) {
+				const char *c = q < n ? memchr(s + q, '<', n - q) : NULL;
+				if (!c)
+					goto out;
+				q = (size_t)(c - s);
+				if (q + 2 < n && s[q + 1] == '/' && is_alpha(s[q + 2]))
+					break;
+				q++;
+			}
+			size_t e0 = q + 2, e = e0;
+			while (e < n && is_name_char(s[e]))
+				e++;
+			if (e - e0 != strlen(name) || strncasecmp(s + e0, name, e - e0))
+				goto out;
+			while (e < n && is_blank(s[e]))
+				e++;
+			if (e >= n || s[e] != '>')
+				goto out;
+			i = e + 1;
+			continue;
+		}
+		case FK_INLINE:
+			if (same || top == FK_LIST)
+				goto out;
+			break;
+		case FK_LI:
+			if (top != FK_LIST)
+				goto out;
+			break;
+		case FK_P:
+		case FK_BLOCK:
+		case FK_LIST:
+			if (in_inline || in_p || top == FK_LIST)
+				goto out;
+			break;
+		}
+		if (empty || depth >= FAST_MAX_DEPTH)
+			goto out;
+		body = true;
+		stack[depth++] = (uint8_t)k;
+		if (block)
+			tb_para(t);
+	}
+	fast_flush(t, &run);
+	ok = !run.oom;
+out:
+	free(run.buf);
+	return ok;
+}
+
+static int html_parse_text(const char *html, size_t len, const char *base, struct tb *t);
+
 int html_to_text(const char *html, size_t len, const char *base, char **ret)
 {
 	struct tb t = { 0 };
@@ -354,16 +755,40 @@ int html_to_text(const char *html, size_t len, const char *base, char **ret)
 		tb_text(&t, html, len, false);
 		return tb_finish(&t, ret);
 	}
+	/* the text is rarely much longer than the HTML: one allocation, mostly */
+	if (!tb_reserve(&t, len + len / 8 < HTML_TEXT_MAX / 2 ? len + len / 8 : 0)) {
+		free(t.buf);
+		return -ENOMEM;
+	}
+	t.buf[0] = '\0';
+	if (fast_to_text(html, len, base, &t))
+		return tb_finish(&t, ret);
+	free(t.buf);
+	t = (struct tb){ 0 };
+	html_parse_text(html, len, base, &t);
+	return tb_finish(&t, ret);
+}
+
+int html_to_text_ref(const char *html, size_t len, const char *base, char **ret)
+{
+	struct tb t = { 0 };
+	if (html && len)
+		html_parse_text(html, len, base, &t);
+	return tb_finish(&t, ret);
+}
+
+static int html_parse_text(const char *html, size_t len, const char *base, struct tb *t)
+{
 	if (len > INT32_MAX)
 		len = INT32_MAX;
 	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
 					HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 						HTML_PARSE_COMPACT);
 	if (!doc) {
-		tb_text(&t, html, len, false);
-		return tb_finish(&t, ret);
+		tb_text(t, html, len, false);
+		return 0;
 	}
-	walk(xmlDocGetRootElement(doc), base, &t, 0);
+	walk(xmlDocGetRootElement(doc), base, t, 0);
 	xmlFreeDoc(doc);
-	return tb_finish(&t, ret);
+	return 0;
 }

@@ -1,6 +1,7 @@
 /* url.c — resolve and canonicalise links with curl's URL API (CURLU).
  * Takes: a base (the feed's URL or an xml:base) and a link as written.
- * Gives: absolute http/https URLs; canonical ones without fragment or tracking parameters.
+ * Gives: absolute http/https URLs; canonical ones without fragment or tracking parameters
+ *        (plain URLs, the most, without curl's parser but to the same bytes).
  * Must not: touch the network, log, or accept any scheme but http and https. */
 #include <ctype.h>
 #include <errno.h>
@@ -105,10 +106,94 @@ static bool is_tracking(const char *kv, size_t n)
 	return false;
 }
 
+static bool is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Printable ASCII that curl keeps as written in a path or query. */
+static bool is_plain(char c)
+{
+	return is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || (c && strchr("-._~/,+=:@!$*();", c));
+}
+
+/* The canonical form of the plain URLs most links are (lowercase scheme and host name,
+ * a path without dot segments or escapes, a plain query), built without curl's parser:
+ * the bytes curl would give. NULL when curl must judge (or out of memory: curl retries). */
+static char *canonical_plain(const char *url)
+{
+	size_t sl = !strncmp(url, "https://", 8) ? 8 : !strncmp(url, "http://", 7) ? 7 : 0;
+	if (!sl)
+		return NULL;
+	const char *h = url + sl, *p = h;
+	while (is_lower_alnum(*p) || *p == '-' || *p == '.')
+		p++;
+	/* a host name whose last label starts with a letter (not an IPv4 address) */
+	if (p == h || *p != '/' || h[0] == '.' || h[0] == '-' || p[-1] == '.' || p[-1] == '-')
+		return NULL;
+	const char *label = p;
+	while (label > h && label[-1] != '.')
+		label--;
+	if (!(*label >= 'a' && *label <= 'z'))
+		return NULL;
+	const char *path = p;
+	while (*p && *p != '?' && *p != '#') {
+		if (!is_plain(*p))
+			return NULL;
+		p++;
+	}
+	if (memmem(path, (size_t)(p - path), "/.", 2) || memmem(path, (size_t)(p - path), "//", 2))
+		return NULL;
+	const char *q = NULL, *qend = p;
+	if (*p == '?') {
+		q = ++p;
+		while (*p && *p != '#') {
+			if (!is_plain(*p) && *p != '&' && *p != '?')
+				return NULL;
+			p++;
+		}
+		qend = p;
+		if (qend == q)
+			return NULL;
+	}
+	if (*p == '#')
+		for (p++; *p; p++)
+			if (*p < 0x21 || *p > 0x7E)
+				return NULL;
+	size_t base = (size_t)((q ? q - 1 : qend) - url);
+	char *out = malloc(base + (size_t)(qend - (q ? q : qend)) + 2);
+	if (!out)
+		return NULL;
+	memcpy(out, url, base);
+	size_t o = base;
+	bool first = true;
+	for (const char *k = q; k && k < qend;) {
+		size_t n = 0;
+		while (k + n < qend && k[n] != '&')
+			n++;
+		if (n > 0 && !is_tracking(k, n)) {
+			out[o++] = first ? '?' : '&';
+			memcpy(out + o, k, n);
+			o += n;
+			first = false;
+		}
+		k += n;
+		if (k < qend)
+			k++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int url_canonical(const char *url, char **ret)
 {
 	if (!url || !url_is_http(url) || strlen(url) > URL_MAX_LEN)
 		return -EINVAL;
+	char *plain = canonical_plain(url);
+	if (plain) {
+		*ret = plain;
+		return 0;
+	}
 	CURLU *h = curl_url();
 	char *q = NULL, *out = NULL, *nq = NULL;
 	int res = -ENOMEM;

@@ -45,6 +45,11 @@ struct feed_opts {
 	const char *http_charset;  /* charset from Content-Type, or NULL */
 	int64_t now_ms;            /* wall clock, for clamping future dates */
 	size_t max_items;          /* 0 = default (1000) */
+	size_t max_nodes;          /* XML elements and attributes a document may build: the
+				    * parse stops there, what was read is kept, a warning says
+				    * so. A JSON document with more values is refused
+				    * (-EBADMSG). 0 = default (FEED_DEFAULT_MAX_NODES); at
+				    * most FEED_MAX_NODES */
 };
 
 /* Returns 0 and *ret (even for ill-formed but recoverable input: wellformed false);
@@ -59,6 +64,8 @@ json_t *feed_model_json(const struct feed *f);
 
 /* Between daemon/feed.c, feed_enc.c, feed_xml.c and feed_json.c only. */
 #define FEED_DEFAULT_MAX_ITEMS 1000
+#define FEED_DEFAULT_MAX_NODES 200000
+#define FEED_MAX_NODES 2000000
 #define FEED_MAX_WARNINGS 16
 int feed_warn(struct feed *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends an empty item; -ENOSPC once max_items are there. */

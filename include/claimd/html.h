@@ -15,6 +15,10 @@
  * -ENOMEM. */
 int html_to_text(const char *html, size_t len, const char *base, char **ret);
 
+/* As html_to_text, always through libxml2's HTML parser: the reference html_to_text's
+ * fast path for simple fragments must match byte for byte (tests compare the two). */
+int html_to_text_ref(const char *html, size_t len, const char *base, char **ret);
+
 /* Plain text → the same normal form (whitespace collapsed, blank lines kept as paragraph
  * breaks, C1 and mojibake repaired). Returns 0 and *ret, or -ENOMEM. */
 int html_plain_text(const char *s, size_t len, char **ret);

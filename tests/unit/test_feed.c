@@ -340,12 +340,101 @@ static void test_quadratic_blowup(void **state)
 	free(buf);
 }
 
+static bool has_warning(const struct feed *f, const char *sub)
+{
+	for (size_t i = 0; i < f->n_warnings; i++)
+		if (strstr(f->warnings[i], sub))
+			return true;
+	return false;
+}
+
+/* 16 MiB of flat empty elements after a few items: the node cap stops the tree early. */
+static void test_flat_16mib(void **state)
+{
+	(void)state;
+	const size_t size = (16u << 20) - 64;
+	const char *head = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>flat</title>"
+			   "<item><title>one</title></item><item><title>two</title></item>";
+	const char *tail = "<item><title>late</title></item></channel></rss>";
+	char *buf = malloc(size + 1);
+	assert_non_null(buf);
+	size_t n = strlen(head);
+	memcpy(buf, head, n);
+	while (n + 4 + strlen(tail) <= size) {
+		memcpy(buf + n, "<a/>", 4);
+		n += 4;
+	}
+	memcpy(buf + n, tail, strlen(tail));
+	n += strlen(tail);
+	buf[n] = '\0';
+
+	long before = maxrss_kb();
+	struct feed *f = NULL;
+	char *err = NULL;
+	struct feed_opts fo = { .now_ms = 1 };
+	assert_int_equal(feed_parse(buf, n, &fo, &f, &err), 0);
+	long grew_mb = (maxrss_kb() - before) / 1024;
+	fprintf(stderr, "flat 16 MiB: peak RSS grew by %ld MB\n", grew_mb);
+	assert_true(f->wellformed);
+	assert_int_equal(f->n_items, 2);   /* the item past the cap was never read */
+	assert_string_equal(f->items[1].title, "two");
+	assert_true(has_warning(f, "more than 200000 elements"));
+	assert_true(grew_mb < 150);   /* uncapped, libxml2's tree alone is over 400 MB */
+	f = feed_free(f);
+
+	/* a cap of the caller's: 5 nodes = rss, channel, title, item, title (+ version) */
+	fo.max_nodes = 6;
+	assert_int_equal(feed_parse(buf, n, &fo, &f, &err), 0);
+	assert_int_equal(f->n_items, 1);
+	assert_string_equal(f->items[0].title, "one");
+	assert_true(has_warning(f, "more than 6 elements"));
+	f = feed_free(f);
+
+	/* within the cap nothing changes */
+	const char *small = "<rss version=\"2.0\"><channel><item><title>a</title></item>"
+			    "<item><title>b</title></item></channel></rss>";
+	fo.max_nodes = 8;
+	assert_int_equal(feed_parse(small, strlen(small), &fo, &f, &err), 0);
+	assert_int_equal(f->n_items, 2);
+	assert_int_equal(f->n_warnings, 0);
+	feed_free(f);
+	free(buf);
+}
+
+/* A JSON document with more values than the cap is refused before jansson builds it. */
+static void test_json_node_cap(void **state)
+{
+	(void)state;
+	const char *doc = "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"t, [x]\","
+			  " \"items\": [{\"id\": \"1\", \"content_text\": \"a\"},"
+			  " {\"id\": \"2\", \"content_text\": \"b\"}]}";
+	struct feed *f = NULL;
+	char *err = NULL;
+	struct feed_opts fo = { .now_ms = 1 };
+	assert_int_equal(feed_parse(doc, strlen(doc), &fo, &f, &err), 0);
+	assert_int_equal(f->n_items, 2);
+	f = feed_free(f);
+	/* 1 + 4 '{' or '[' + 5 ',' outside strings (not those of "t, [x]"): 10 at most */
+	fo.max_nodes = 9;
+	assert_int_equal(feed_parse(doc, strlen(doc), &fo, &f, &err), -EBADMSG);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "more than 9 values"));
+	free(err);
+	err = NULL;
+	fo.max_nodes = 10;
+	assert_int_equal(feed_parse(doc, strlen(doc), &fo, &f, &err), 0);
+	assert_int_equal(f->n_items, 2);
+	feed_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flat_16mib),   /* first: it measures peak RSS */
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_deep_nesting_100mb),
 		cmocka_unit_test(test_quadratic_blowup),
+		cmocka_unit_test(test_json_node_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

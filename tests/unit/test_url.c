@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -81,12 +82,38 @@ static void test_canonical(void **state)
 	assert_false(url_is_http("httpx://x"));
 }
 
+/* Plain URLs take a path without curl's parser; the same URL with an upper-case host goes
+ * through curl: both must give the same bytes. */
+static void test_canonical_plain_as_curl(void **state)
+{
+	(void)state;
+	static const char *const paths[] = {
+		"/a/b?utm_source=rss&utm_medium=feed&id=7#comments", "/x?a=1&&b=2", "/x?a=1&",
+		"/x?&a=1", "/x?a&b", "/x?=1", "/x?a=1?b=2", "/(x)*y$z;w!v", "/x:y@z/~u/a+b,c=d",
+		"/x?fbclid=1", "/x?utm_a=1&utm_b=2#f", "/", "/x#", "/x?q=a:b@c/d&mc_eid=9",
+		"/2024/03/01/northwind-logistics-4365808?utm_source=rss&utm_campaign=agri",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char plain[256], upper[256], *a = NULL, *b = NULL;
+		snprintf(plain, sizeof(plain), "https://news.example.org%s", paths[i]);
+		snprintf(upper, sizeof(upper), "https://NEWS.example.org%s", paths[i]);
+		assert_int_equal(url_canonical(plain, &a), 0);
+		assert_int_equal(url_canonical(upper, &b), 0);
+		if (strcmp(a, b))
+			fprintf(stderr, "%s: plain [%s] curl [%s]\n", paths[i], a, b);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_refuse),
 		cmocka_unit_test(test_canonical),
+		cmocka_unit_test(test_canonical_plain_as_curl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
