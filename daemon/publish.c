@@ -801,7 +801,7 @@ static char *emit_body(void *ud, uint64_t gseq, uint64_t seq)
 		if (json_object_set_new(c->body, "id", json_string(id)) < 0)
 			return NULL;
 	}
-	return json_dumps(c->body, JSON_COMPACT);
+	return json_dumps(c->body, JSON_COMPACT | JSON_REAL_PRECISION(6));
 }
 
 static int envelope(struct pub *p, json_t *body, const char *schema)
@@ -875,7 +875,7 @@ int pub_heartbeat(struct pub *p, json_t *body)
 	if (sr < 0)
 		seq = p->hb_seq + 1; /* still a sign of life; the stored counter catches up */
 	p->hb_seq = seq;
-	char *out = json_dumps(body, JSON_COMPACT);
+	char *out = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	if (!out)
 		return -ENOMEM;
 	pub_send(p, CLAIMD_TOPIC_HEARTBEAT, out, seq);

@@ -32,6 +32,8 @@ enum {
 	ST_SET_HIGH,
 	ST_SEEN_GET,
 	ST_SEEN_PUT,
+	ST_SAVEPOINT,
+	ST_RELEASE,
 	ST_MAX
 };
 
@@ -44,6 +46,8 @@ static const char *const stmt_sql[ST_MAX] = {
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_SET_HIGH] = "UPDATE meta SET value = ?1 WHERE key = 'gseq_high'",
 	[ST_SEEN_GET] = "SELECT hash FROM seen WHERE id = ?1",
+	[ST_SAVEPOINT] = "SAVEPOINT journal_append",
+	[ST_RELEASE] = "RELEASE journal_append",
 	[ST_SEEN_PUT] = "INSERT INTO seen(id, hash, at_ms) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, at_ms = excluded.at_ms",
 };
@@ -575,7 +579,8 @@ int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
 	if (!topic || !*topic || !body_fn)
 		return -EINVAL;
 	bool outer = !s->in_tx;
-	int r = exec(s, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT journal_append");
+	/* Inside the caller's transaction a savepoint, prepared once: appends are hot. */
+	int r = outer ? exec(s, "BEGIN IMMEDIATE") : step_done(s, stmt(s, ST_SAVEPOINT), "savepoint");
 	if (r < 0)
 		return r;
 	char *body = NULL;
@@ -626,7 +631,7 @@ int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
 		goto undo;
 	if ((r = topic_seq_put(s, topic, seq)) < 0)
 		goto undo;
-	if ((r = exec(s, outer ? "COMMIT" : "RELEASE journal_append")) < 0)
+	if ((r = outer ? exec(s, "COMMIT") : step_done(s, stmt(s, ST_RELEASE), "release")) < 0)
 		goto undo;
 	s->high = gseq;
 	s->bytes += bytes;

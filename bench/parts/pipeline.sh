@@ -49,6 +49,9 @@ while time.monotonic() - t_ready < 600:
         if hb.get("articles", 0) >= items:
             break
 t_done = time.monotonic()
+with open("/proc/%d/stat" % p.pid) as st:
+    fields = st.read().rsplit(")", 1)[1].split()
+cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 p.terminate(); p.wait()
 secs = t_done - t_ready
 walk = time.monotonic()
@@ -59,6 +62,7 @@ print("pipeline: %d feeds, %.1f MB, %d articles, %d claims published in %.2f s"
       % (len(files), size / 1e6, arts, hb.get("claims", 0), secs))
 print("pipeline: %.0f articles/s, %.0f claims/s, %.2f MB/s of feed; SAX walk %.1f MB/s"
       % (arts / secs, hb.get("claims", 0) / secs, size / 1e6 / secs, size / 1e6 / walk))
+print("pipeline: claimd used %.2f s of CPU in %.2f s (%.0f%% of one core)" % (cpu, secs, 100 * cpu / secs))
 print("pipeline: %.3f of the SAX walk (÷ SAX walk), whole daemon with SQLite and ZeroMQ"
       % ((size / secs) / (size / walk)))
 PY
