@@ -57,41 +57,9 @@ static int sha256_hex(const char *a, size_t alen, const char *b, size_t blen, ch
 	return 0;
 }
 
-/* Valid UTF-8 as jansson defines it (no overlongs, surrogates or code points past
- * U+10FFFF), checked eight ASCII bytes at a time. */
 static bool utf8_ok(const char *str, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	for (size_t i = 0; i < n;) {
-		if (i + 8 <= n) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ull)) {
-				i += 8;
-				continue;
-			}
-		}
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t k = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-			 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		if (!k || i + k > n)
-			return false;
-		uint32_t v = c & (0x7F >> k);
-		for (size_t j = 1; j < k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			v = (v << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 3 && v < 0x800) || (k == 4 && v < 0x10000) || v > 0x10FFFF ||
-		    (v >= 0xD800 && v <= 0xDFFF))
-			return false;
-		i += k;
-	}
-	return true;
+	return feed_utf8_valid((const unsigned char *)str, n, NULL) == n;
 }
 
 /* json_string(s), with a faster check of the UTF-8 (NULL when it is not valid). */

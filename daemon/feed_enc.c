@@ -21,8 +21,8 @@ static const uint16_t w1252[32] = {
 	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178,
 };
 
-/* Length of the valid UTF-8 prefix; *ret_ascii when it is all ASCII. */
-static size_t utf8_valid(const unsigned char *s, size_t n, bool *ret_ascii)
+/* Length of the valid UTF-8 prefix; *ret_ascii (when not NULL) when it is all ASCII. */
+size_t feed_utf8_valid(const unsigned char *s, size_t n, bool *ret_ascii)
 {
 	size_t i = 0;
 	bool ascii = true;
@@ -68,7 +68,8 @@ static size_t utf8_valid(const unsigned char *s, size_t n, bool *ret_ascii)
 			break;
 		i += k;
 	}
-	*ret_ascii = ascii && i == n;
+	if (ret_ascii)
+		*ret_ascii = ascii && i == n;
 	return i;
 }
 
@@ -279,7 +280,7 @@ int feed_enc_utf8(const char *buf, size_t len, const char *http_charset, struct 
 	char *out = NULL;
 	size_t out_len = 0;
 	bool ascii;
-	size_t valid = utf8_valid((const unsigned char *)in, n, &ascii);
+	size_t valid = feed_utf8_valid((const unsigned char *)in, n, &ascii);
 	int r;
 
 	if (is_utf8_name(enc) || (!is_wide(enc) && ascii)) {

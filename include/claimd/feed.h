@@ -83,6 +83,9 @@ int feed_set_str(char **dst, const char *src);
  * beats a wrong declaration; last resort windows-1252), XML-forbidden C0 controls removed.
  * *ret_buf is buf itself when nothing had to change, else a new buffer to free.
  * *ret_guessed: the declared encoding did not hold (a warning was added). */
+/* Length of the valid UTF-8 prefix of s (no overlongs, surrogates or code points past
+ * U+10FFFF, as jansson requires); *ret_ascii, when not NULL, says it is all ASCII. */
+size_t feed_utf8_valid(const unsigned char *s, size_t n, bool *ret_ascii);
 int feed_enc_utf8(const char *buf, size_t len, const char *http_charset, struct feed *f,
 		  char **ret_buf, size_t *ret_len, bool *ret_guessed);
 int feed_xml_parse(const char *buf, size_t len, const struct feed_opts *o, struct feed *f,
