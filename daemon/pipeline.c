@@ -159,8 +159,13 @@ int pipeline_process(struct daemon *d, const char *source, const struct cfg_sour
 		.id_rule = cs->id_rule,
 	};
 	json_t *arts = NULL;
-	ret = article_from_feed(f, &ao, &arts, NULL);
+	json_t *warnings = json_array();
+	ret = article_from_feed(f, &ao, &arts, warnings);
 	feed_free(f);
+	/* e.g. an id rule that degraded: reported with the feed's own warnings */
+	if (ret_warning && !*ret_warning && json_array_size(warnings) > 0)
+		*ret_warning = strdup(json_string_value(json_array_get(warnings, 0)));
+	json_decref(warnings);
 	if (ret < 0) {
 		*ret_err = strdup(strerror(-ret));
 		return ret;

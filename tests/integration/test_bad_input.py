@@ -95,3 +95,14 @@ def test_source_recovers(httpd, daemons):
     events = [b["event"] for _, b, _ in status]
     assert events[:3] == ["added", "failing", "recovered"], events
     assert d.stop() == 0
+
+
+def test_repeated_guids_degrade_to_links(httpd, daemons):
+    shutil.copy(DATA / "dupguid.xml", httpd.root / "dupguid.xml")
+    d = run_with_bad(httpd, daemons, httpd.url("dupguid.xml"), "ids from links")
+    msgs, _ = wait_for(lambda: (lambda r: r if len(r[0]) >= 2 else None)(
+        replay(d.replay, "article/bad", 0)), what="both articles, with distinct ids")
+    assert len({b["id"] for _, b, _ in msgs}) == 2
+    time.sleep(2.5)
+    assert d.log().count("ids from links") == 1, d.log()
+    assert d.stop() == 0
