@@ -124,6 +124,26 @@ static void emit(int prio, const char *msgid, const struct log_ctx *ctx, const c
 			a[9], NULL);
 }
 
+static void summarise(struct rl_slot *s)
+{
+	char m[160];
+	snprintf(m, sizeof(m), "Suppressed %u repeated log messages", s->suppressed);
+	emit(LOG_NOTICE, MSGID_LOG_SUPPRESSED, NULL, m);
+	s->suppressed = 0;
+}
+
+void log_flush_suppressed(void)
+{
+	int64_t now = mono_ms();
+	for (size_t i = 0; i < LOG_SLOTS; i++) {
+		struct rl_slot *s = &slots[i];
+		if (s->suppressed > 0 && now - s->window_start >= rl_interval) {
+			summarise(s);
+			s->key = 0;
+		}
+	}
+}
+
 void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *fmt, ...)
 {
 	if (prio > log_max)
@@ -134,11 +154,8 @@ void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *
 	struct rl_slot *s = &slots[key % LOG_SLOTS];
 	int64_t now = mono_ms();
 	if (s->key != key || now - s->window_start >= rl_interval) {
-		if (s->suppressed > 0) {
-			char m[160];
-			snprintf(m, sizeof(m), "Suppressed %u repeated log messages", s->suppressed);
-			emit(LOG_NOTICE, MSGID_LOG_SUPPRESSED, NULL, m);
-		}
+		if (s->suppressed > 0)
+			summarise(s);
 		s->key = key;
 		s->window_start = now;
 		s->count = 0;

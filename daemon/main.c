@@ -99,6 +99,7 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 		json_decref(b);
 	}
 	update_status();
+	log_flush_suppressed();
 	loop_timer_arm(t, D.cfg->heartbeat_ms);
 }
 

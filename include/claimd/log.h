@@ -26,6 +26,9 @@ void log_set_max_priority(int max_prio);
 int log_to_journal(void);
 /* Rate limit of identical events: burst messages per interval_ms (defaults 10 per 30 s). */
 void log_set_rate_limit(unsigned burst, int64_t interval_ms);
+/* Emits the "suppressed N" summary of every window that has ended, so a flood that
+ * stops is still counted; called from the heartbeat. */
+void log_flush_suppressed(void);
 
 void log_ev(int prio, const char *msgid, const struct log_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -93,11 +93,34 @@ static void test_rate_limit(void **state)
 	log_set_rate_limit(10, 30000);
 }
 
+static void emit_flood_then_quiet(void)
+{
+	for (int i = 0; i < 20; i++)
+		log_ev(LOG_ERR, NULL, NULL, "Quiet flood %d", i);
+	struct timespec ts = { 0, 150 * 1000000 };
+	nanosleep(&ts, NULL);
+	log_flush_suppressed();
+	log_flush_suppressed(); /* once only */
+}
+
+static void test_flush_after_quiet(void **state)
+{
+	(void)state;
+	log_init("claimd", 1);
+	log_set_rate_limit(5, 100);
+	char *out = capture(emit_flood_then_quiet);
+	assert_int_equal(count(out, "Quiet flood"), 5);
+	assert_int_equal(count(out, "Suppressed 15 repeated log messages"), 1);
+	free(out);
+	log_set_rate_limit(10, 30000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_and_fields),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_flush_after_quiet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
