@@ -129,9 +129,9 @@ out:
 	return r;
 }
 
-int pipeline_process(struct daemon *d, const char *source, const struct cfg_source *cs,
-		     const struct fetch_result *r, int64_t *ret_ttl_ms, char **ret_err,
-		     bool *ret_wellformed, char **ret_warning)
+int pipeline_parse(struct daemon *d, const char *source, const struct cfg_source *cs,
+		   const struct fetch_result *r, json_t **ret_arts, int64_t *ret_ttl_ms,
+		   char **ret_err, bool *ret_wellformed, char **ret_warning)
 {
 	char csbuf[64];
 	struct feed_opts fo = {
@@ -158,9 +158,8 @@ int pipeline_process(struct daemon *d, const char *source, const struct cfg_sour
 		.fetched_at_ms = fo.now_ms,
 		.id_rule = cs->id_rule,
 	};
-	json_t *arts = NULL;
 	json_t *warnings = json_array();
-	ret = article_from_feed(f, &ao, &arts, warnings);
+	ret = article_from_feed(f, &ao, ret_arts, warnings);
 	feed_free(f);
 	/* e.g. an id rule that degraded: reported with the feed's own warnings */
 	if (ret_warning && !*ret_warning && json_array_size(warnings) > 0)
@@ -170,32 +169,43 @@ int pipeline_process(struct daemon *d, const char *source, const struct cfg_sour
 		*ret_err = strdup(strerror(-ret));
 		return ret;
 	}
+	return 0;
+}
+
+int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t *left,
+		     size_t max, char **ret_err)
+{
 	int published = 0;
-	/* Feeds list newest first: publish oldest first. */
-	for (size_t i = json_array_size(arts); i-- > 0;) {
-		json_t *art = json_array_get(arts, i);
+	int ret = 0;
+	/* Feeds list newest first: publish oldest first, from the end of the array. */
+	while (*left > 0 && (size_t)published < max) {
+		json_t *art = json_array_get(arts, *left - 1);
 		const char *id = jstr(art, "id");
 		const char *hash = jstr(art, "content_hash");
-		if (!id || !hash)
+		if (!id || !hash) {
+			(*left)--;
 			continue;
+		}
 		int seen = store_seen(d->store, id, hash);
 		if (seen < 0) {
 			ret = seen;
 			break;
 		}
-		if (seen == 1)
+		if (seen == 1) {
+			(*left)--;
 			continue;
+		}
 		int n = publish_article(d, source, art);
 		if (n < 0) {
 			ret = n;
 			break;
 		}
+		(*left)--;
 		struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
 		log_ev(LOG_DEBUG, MSGID_ARTICLE_PUBLISHED, &lc, "Published article '%s' with %d claims",
 		       jstr(art, "title") ? jstr(art, "title") : "", n);
 		published++;
 	}
-	json_decref(arts);
 	if (ret < 0) {
 		*ret_err = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
 		return ret;

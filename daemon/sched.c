@@ -17,6 +17,8 @@
 #include "claimd/msgid.h"
 #include "claimd/wire.h"
 
+#define PIPELINE_BATCH 16 /* articles published per loop pass */
+
 enum health { H_OK = 0, H_FAILING, H_DISABLED };
 
 struct src {
@@ -25,7 +27,13 @@ struct src {
 	struct cfg_source cs;        /* copy; strings borrowed from d->cfg */
 	struct store_source st;      /* persisted fetch state */
 	struct loop_timer *timer;
-	bool in_flight;
+	struct loop_timer *work;     /* publishes a fetched feed a few articles per pass */
+	json_t *job;                 /* articles of the last fetch still to publish */
+	size_t job_left;
+	int job_published;
+	char *job_etag, *job_last_modified;
+	int64_t job_min_interval_ms;
+	bool in_flight;              /* a transfer or a job is running */
 	bool illformed;              /* last parse was ill-formed (logged once) */
 	enum health health;
 	struct src *next;
@@ -129,10 +137,23 @@ static void poll_now(struct loop *l, struct loop_timer *t, void *ud)
 	d->n.fetches++;
 }
 
+static void job_end(struct src *x)
+{
+	json_decref(x->job);
+	x->job = NULL;
+	x->job_left = 0;
+	free(x->job_etag);
+	free(x->job_last_modified);
+	x->job_etag = x->job_last_modified = NULL;
+	x->in_flight = false;
+}
+
 static void src_free(struct src *x)
 {
 	if (!x)
 		return;
+	job_end(x);
+	loop_timer_free(x->work);
 	loop_timer_free(x->timer);
 	store_source_clear(&x->st);
 	free(x->name);
@@ -250,7 +271,8 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 	int64_t ttl_ms = 0;
 	char *err = NULL, *warning = NULL;
 	bool wellformed = true;
-	int n = pipeline_process(d, x->name, &x->cs, r, &ttl_ms, &err, &wellformed, &warning);
+	json_t *arts = NULL;
+	int n = pipeline_parse(d, x->name, &x->cs, r, &arts, &ttl_ms, &err, &wellformed, &warning);
 	if (n == -EBADMSG) {
 		d->n.parse_errors++;
 		snprintf(why, sizeof(why), "feed unparseable: %s", err ? err : "not a feed");
@@ -260,12 +282,9 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 		return;
 	}
 	if (n < 0) {
-		/* State error: keep no validators, so the next poll fetches the body again. */
 		struct log_ctx lc = { .source = x->name, .err = -n };
-		d->n.state_errors++;
-		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc,
-		       "State database error while storing articles of %s: %s; will retry",
-		       x->name, err ? err : strerror(-n));
+		log_ev(LOG_ERR, NULL, &lc, "Cannot read the feed of %s: %s; will retry", x->name,
+		       err ? err : strerror(-n));
 		free(err);
 		free(warning);
 		arm(x, jittered(s, x->cs.interval_ms < 30000 ? x->cs.interval_ms : 30000));
@@ -285,15 +304,60 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 	x->illformed = troubled;
 	free(err);
 	free(warning);
-	set_str(&x->st.etag, r->etag);
-	set_str(&x->st.last_modified, r->last_modified);
-	int64_t min_ms = ttl_ms;
-	if (r->max_age_ms > min_ms)
-		min_ms = r->max_age_ms;
+	/* Publishing runs from the work timer, PIPELINE_BATCH articles a pass, so that a
+	 * feed of a thousand new items never holds the loop (signals, watchdog) for long. */
+	x->job = arts;
+	x->job_left = json_array_size(arts);
+	x->job_published = 0;
+	x->job_etag = r->etag ? strdup(r->etag) : NULL;
+	x->job_last_modified = r->last_modified ? strdup(r->last_modified) : NULL;
+	x->job_min_interval_ms = ttl_ms > r->max_age_ms ? ttl_ms : r->max_age_ms;
+	x->in_flight = true;
+	loop_timer_arm(x->work, 0);
+}
+
+static void work(struct loop *l, struct loop_timer *t, void *ud)
+{
+	struct src *x = ud;
+	struct sched *s = x->sched;
+	struct daemon *d = s->d;
+	(void)l;
+	if (!x->job)
+		return;
+	if (d->stopping) {
+		/* Not marked seen: the rest is published after the restart, exactly once. */
+		job_end(x);
+		return;
+	}
+	char *err = NULL;
+	int n = pipeline_publish(d, x->name, x->job, &x->job_left, PIPELINE_BATCH, &err);
+	if (n < 0) {
+		/* State error: keep no validators, so the next poll fetches the body again. */
+		struct log_ctx lc = { .source = x->name, .err = -n };
+		d->n.state_errors++;
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc,
+		       "State database error while storing articles of %s: %s; will retry",
+		       x->name, err ? err : strerror(-n));
+		free(err);
+		job_end(x);
+		arm(x, jittered(s, x->cs.interval_ms < 30000 ? x->cs.interval_ms : 30000));
+		return;
+	}
+	x->job_published += n;
+	if (x->job_left > 0) {
+		loop_timer_arm(t, 0);
+		return;
+	}
+	set_str(&x->st.etag, x->job_etag);
+	set_str(&x->st.last_modified, x->job_last_modified);
+	int published = x->job_published;
+	int64_t min_ms = x->job_min_interval_ms;
+	job_end(x);
 	succeeded(s, x, min_ms);
-	if (n > 0) {
+	if (published > 0) {
 		struct log_ctx lc = { .source = x->name };
-		log_ev(LOG_INFO, NULL, &lc, "Source %s: %d new or changed articles", x->name, n);
+		log_ev(LOG_INFO, NULL, &lc, "Source %s: %d new or changed articles", x->name,
+		       published);
 	}
 }
 
@@ -366,6 +430,8 @@ int sched_apply(struct sched *s)
 		x->sched = s;
 		x->cs = *cs;
 		int r = loop_timer_new(d->loop, poll_now, x, &x->timer);
+		if (r >= 0 && (r = loop_timer_new(d->loop, work, x, &x->work)) < 0)
+			x->timer = loop_timer_free(x->timer);
 		if (r < 0) {
 			free(x->name);
 			free(x);

@@ -45,12 +45,17 @@ void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing
 /* fetch done callback (ctx = struct daemon *). */
 void sched_fetch_done(const struct fetch_result *r, void *ctx);
 
-/* pipeline.c: a fetched body → parsed feed → new or changed articles → claims →
- * journal + publish. Returns the number of articles published, or -errno: -EBADMSG when
- * the body is not a feed (reason in *ret_err, which the caller frees). */
-struct sched_source;
-int pipeline_process(struct daemon *d, const char *source, const struct cfg_source *cs,
-		     const struct fetch_result *r, int64_t *ret_ttl_ms, char **ret_err,
-		     bool *ret_wellformed, char **ret_warning);
+/* pipeline.c: a fetched body → parsed feed → new or changed articles → claims → journal
+ * + publish, in two steps so that a large feed is spread over several loop passes.
+ * pipeline_parse returns 0 and a new JSON array of articles (newest first, as in the
+ * feed), or -errno: -EBADMSG when the body is not a feed (reason in *ret_err, which the
+ * caller frees). pipeline_publish takes the articles arts[*left - 1] down to arts[0],
+ * publishing at most max of them in this call (already seen ones cost a lookup and do not
+ * count); it returns how many it published, or -errno on a state database error. */
+int pipeline_parse(struct daemon *d, const char *source, const struct cfg_source *cs,
+		   const struct fetch_result *r, json_t **ret_arts, int64_t *ret_ttl_ms,
+		   char **ret_err, bool *ret_wellformed, char **ret_warning);
+int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t *left,
+		     size_t max, char **ret_err);
 
 #endif
