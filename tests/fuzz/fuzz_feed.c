@@ -4,8 +4,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude \
  *     $(pkg-config --cflags libxml-2.0 jansson) -o fuzz_feed tests/fuzz/fuzz_feed.c \
- *     daemon/feed.c daemon/feed_enc.c daemon/feed_xml.c daemon/feed_json.c daemon/html.c \
- *     daemon/date.c daemon/url.c daemon/article.c daemon/boiler.c \
+ *     daemon/feed/*.c daemon/normalise/*.c \
  *     $(pkg-config --libs libxml-2.0 jansson libcurl libcrypto) -lm
  *   mkdir -p /tmp/fuzz-corpus && cp tests/fixtures/feeds/[a-z]*.xml /tmp/fuzz-corpus/
  *   ./fuzz_feed -max_len=65536 -timeout=10 -rss_limit_mb=1024 /tmp/fuzz-corpus

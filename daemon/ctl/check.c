@@ -1,4 +1,4 @@
-/* ctl_check.c — `claimctl check FILE`: loads a configuration exactly as claimd does
+/* ctl/check.c — `claimctl check FILE`: loads a configuration exactly as claimd does
  * (cfg_load, includes and all) and prints every error as "file:line: message" on
  * stderr; `claimctl check --keys` prints the table of keys with defaults and ranges.
  *

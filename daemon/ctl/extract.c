@@ -1,4 +1,4 @@
-/* ctl_extract.c — `claimctl extract [--published DATE] [--articles] [--lexicon DIR]
+/* ctl/extract.c — `claimctl extract [--published DATE] [--articles] [--lexicon DIR]
  * [--min-score X] FILE|-...`.
  *
  * Takes: plain text, one paragraph a line (blank lines allowed), from files (one article

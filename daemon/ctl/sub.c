@@ -1,4 +1,4 @@
-/* ctl_sub.c — `claimctl sub`: subscribe to claimd and print one JSON line per message,
+/* ctl/sub.c — `claimctl sub`: subscribe to claimd and print one JSON line per message,
  * {"topic":...,"seq":N,"gseq":N,"body":{...}}, complete, in gseq order, without
  * duplicates.
  *

@@ -1,5 +1,5 @@
-/* feed_xml.c — RSS 0.90-0.94/2.0, RSS 1.0 (RDF), Atom 0.3 and 1.0 with libxml2.
- * Takes: the document's bytes (any encoding; feed_enc.c makes them UTF-8), options.
+/* feed/xml.c — RSS 0.90-0.94/2.0, RSS 1.0 (RDF), Atom 0.3 and 1.0 with libxml2.
+ * Takes: the document's bytes (any encoding; enc.c makes them UTF-8), options.
  * Gives: the feed model. A strict parse comes first; when it fails, HTML named entities are
  *        rewritten as character references, bare '&' escaped, and a recover pass
  *        (XML_PARSE_RECOVER) reads what it can: wellformed = false, reason as a warning.
@@ -24,6 +24,7 @@
 #include <libxml/xmlerror.h>
 
 #include "claimd/feed.h"
+#include "feed_int.h"
 #include "claimd/html.h"
 #include "claimd/url.h"
 

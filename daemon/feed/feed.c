@@ -1,5 +1,5 @@
-/* feed.c — the feed model: format detection, shared helpers for feed_xml.c and
- * feed_json.c, feed_free, and the neutral conformance model (feed_model_json).
+/* feed/feed.c — the feed model: format detection, shared helpers for xml.c and
+ * json.c, feed_free, and the neutral conformance model (feed_model_json).
  * Takes: the bytes of a document as fetched, options (base URL, HTTP charset, now).
  * Gives: struct feed, or -EBADMSG with a reason when the bytes are not a feed.
  * Must not: touch the network or the file system, log, or read the clock. */
@@ -11,6 +11,7 @@
 
 #include "claimd/date.h"
 #include "claimd/feed.h"
+#include "feed_int.h"
 
 int feed_set_str(char **dst, const char *src)
 {

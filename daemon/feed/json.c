@@ -1,4 +1,4 @@
-/* feed_json.c — JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1) with jansson.
+/* feed/json.c — JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1) with jansson.
  * Takes: UTF-8 bytes starting at the root object (feed.c skips whitespace and comments).
  * Gives: the feed model; content_html becomes text through html.c, links are resolved
  *        against the feed's URL and kept only when http/https.
@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "claimd/feed.h"
+#include "feed_int.h"
 #include "claimd/html.h"
 #include "claimd/url.h"
 

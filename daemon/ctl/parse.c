@@ -1,4 +1,4 @@
-/* ctl_parse.c — `claimctl parse [--model] [--source NAME] FILE|URL...`: read feeds from
+/* ctl/parse.c — `claimctl parse [--model] [--source NAME] FILE|URL...`: read feeds from
  * files or fetch them (one blocking libcurl transfer each: http/https only, 16 MiB cap,
  * 5 redirects) and print what claimd would publish: one claimd.article/1 body per line
  * (without the envelope), or with --model the conformance model as one JSON object per

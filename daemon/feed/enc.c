@@ -1,4 +1,4 @@
-/* feed_enc.c — a feed's bytes into UTF-8, in RFC 7303 order: byte order mark, then the
+/* feed/enc.c — a feed's bytes into UTF-8, in RFC 7303 order: byte order mark, then the
  * HTTP charset, then the XML declaration (UTF-16/32 without a BOM recognised from "<?"),
  * UTF-8 by default. Bytes that are valid UTF-8 win over a wrong single-byte declaration;
  * bytes that do not decode in the chosen encoding fall back to UTF-8, then windows-1252.
@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "claimd/feed.h"
+#include "feed_int.h"
 
 static const uint16_t w1252[32] = {
 	0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
