@@ -13,7 +13,7 @@ encode  reads annotations written with strings (the fields of ../shared/fixtures
         claims.jsonl) and prints them as spans: the sentence is found in the body, then
         cue, quantities, time and entities inside the sentence, the speaker inside the
         sentence or else at its nearest occurrence before the sentence (after it, when
-        there is none before). A span field may be {"text": ..., "nth": K} to take the K-th
+        there is none before); an entity named twice in the sentence takes its first. A span field may be {"text": ..., "nth": K} to take the K-th
         occurrence (1-based) inside the sentence, or, for the sentence, in the body. A
         string that is missing, or found more than once without "nth", is an error.
         Entities that are canonical country names stay strings. BODYID may be a unique
@@ -141,8 +141,10 @@ def pick(hits, nth, text, where, what):
     return hits[0]
 
 
-def in_sentence(body, s0, s1, v, what):
+def in_sentence(body, s0, s1, v, what, first=False):
     text, nth = want_text(v, what)
+    if first and nth is None:
+        nth = 1
     i = pick(occurrences(body, text, s0, s1), nth, text, 'in the sentence', what)
     return [i, i + len(text)]
 
@@ -193,7 +195,7 @@ def encode_claim(body, rec, pid):
         if isinstance(e, str) and e in COUNTRIES:
             ents.append(e)
         else:
-            ents.append(in_sentence(body, s0, s1, e, 'entity'))
+            ents.append(in_sentence(body, s0, s1, e, 'entity', first=True))
     out['entities'] = ents
     out['time'] = [in_sentence(body, s0, s1, t, 'time') for t in rec.get('time') or []]
     if rec.get('optional'):
