@@ -1,0 +1,126 @@
+/* tag.h — part-of-speech tagger (universal POS, averaged perceptron) and noun-phrase
+ * chunker: the syntactic backbone of the claim stage (daemon/claims/tag.c).
+ *
+ * The model is a binary file trained from the UD English Web Treebank by
+ * tools/train_tagger.c (`make model`); the shipped one is conf/lexicon/tagger.model
+ * (CC BY-SA 4.0, see conf/lexicon/tagger.LICENSE). Loading it takes a few milliseconds; a
+ * loaded tagger is read-only and may be shared between threads. Tagging allocates nothing
+ * for sentences up to TAG_STACK_TOKENS tokens and is greedy, left to right: several hundred
+ * thousand words per second. Pure: no logging, no I/O except tagger_load(). */
+#ifndef CLAIMD_TAG_H
+#define CLAIMD_TAG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Universal POS tags (universaldependencies.org/u/pos), in this order in the model. */
+enum upos {
+	UPOS_ADJ = 0, UPOS_ADP, UPOS_ADV, UPOS_AUX, UPOS_CCONJ, UPOS_DET, UPOS_INTJ, UPOS_NOUN,
+	UPOS_NUM, UPOS_PART, UPOS_PRON, UPOS_PROPN, UPOS_PUNCT, UPOS_SCONJ, UPOS_SYM, UPOS_VERB,
+	UPOS_X,
+	UPOS_COUNT
+};
+/* "NOUN" for UPOS_NOUN; "?" out of range. */
+const char *upos_name(unsigned tag);
+/* The tag named s (exact, upper case), or -1. */
+int upos_from_name(const char *s);
+
+#define TAGGER_MODEL_FILE "tagger.model"   /* in the lexicon directory */
+#define TAGGER_MAX_MODEL_BYTES (64u << 20) /* a larger file is refused */
+#define TAG_STACK_TOKENS 256               /* longer sentences allocate scratch */
+
+struct tagger;
+
+/* Loads a model file. On failure returns -errno (-EINVAL: not a model or damaged,
+ * -EFBIG: over TAGGER_MAX_MODEL_BYTES) and writes a reason to err. */
+int tagger_load(const char *path, struct tagger **ret, char *err, size_t errlen);
+/* The same from dir/TAGGER_MODEL_FILE (dir NULL: claims_default_lexicon_dir()). */
+int tagger_load_dir(const char *dir, struct tagger **ret, char *err, size_t errlen);
+struct tagger *tagger_free(struct tagger *t);
+/* Features, tag-dictionary words and weights of the loaded model. */
+void tagger_stats(const struct tagger *t, size_t *ret_features, size_t *ret_dict, size_t *ret_weights);
+
+/* A word to tag: bytes as written (UTF-8, not NUL-terminated). */
+struct tag_word {
+	const char *s;
+	size_t n;
+};
+
+/* Tags one sentence: upos[i] gets the tag of words[i]. n == 0 is fine. Returns 0, or
+ * -ENOMEM (only for n > TAG_STACK_TOKENS), when upos is left all UPOS_X. */
+int tagger_tag(const struct tagger *t, const char *const *words, size_t n, uint8_t *upos);
+int tagger_tag_words(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos);
+/* On the claim stage's own tokens (daemon/claims/claims_int.h: struct tok; a sentence's
+ * s->t, s->nt): the model is trained on this tokenisation too ("don't", "Ohio-based",
+ * "48-year-old" as one token; "'s" apart). */
+struct tok;
+int tagger_tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos);
+
+/* ---- noun-phrase chunks ---- */
+
+/* A base noun phrase: tokens [b, e), head the index of its head word (the last noun,
+ * proper noun, pronoun or number). Possessives are inside ("the company's chief
+ * executive"), so are leading determiners, numbers, adjectives, and compounds; a
+ * coordination, a prepositional phrase or a relative clause is not ("the ministry" and
+ * "Friday" in "the ministry on Friday"). */
+struct np_chunk {
+	uint32_t b, e, head;
+};
+/* Chunks one tagged sentence; w gives the words (only to tell the possessive "'s" and
+ * "'" from other particles; may be NULL). Writes at most max chunks, in order, and
+ * returns how many it wrote. */
+size_t np_chunks(const uint8_t *upos, const struct tag_word *w, size_t n, struct np_chunk *out, size_t max);
+
+/* ---- CoNLL-U, for the trainer, claimctl tag and the evaluation ---- */
+
+#define CONLLU_MAX_TOKENS 1024 /* longer sentences are cut */
+struct conllu_tok {
+	char *form;
+	uint8_t upos;     /* UPOS_COUNT when "_" or unknown */
+	uint32_t head;    /* 1-based, 0 root */
+	char deprel[24];  /* without the subtype */
+	bool space_after;
+	uint32_t mwt_end; /* first word of a multiword token "don't": index of its last word + 1, else 0 */
+	char *mwt_form;   /* that token's surface form */
+};
+struct conllu_sent {
+	struct conllu_tok t[CONLLU_MAX_TOKENS];
+	size_t n;
+	char *buf; /* owns the strings */
+	size_t buflen, bufcap;
+};
+/* Reads the next sentence (syntactic words only; empty nodes "8.1" are skipped). Returns 1,
+ * 0 at end of file, or -errno (-EINVAL on a malformed line, with the line number in err). */
+int conllu_next(FILE *fp, struct conllu_sent *s, size_t *lineno, char *err, size_t errlen);
+void conllu_release(struct conllu_sent *s);
+
+/* ---- for the trainer (tools/train_tagger.c): the model's feature extraction ---- */
+
+#define TAG_NFEAT_MAX 40
+/* Per-token word features, computed once per token. */
+struct tag_wf {
+	uint32_t h[12];
+	uint32_t dict; /* key in the tag dictionary */
+};
+void tag_word_features(const char *s, size_t n, struct tag_wf *ret);
+/* Features of token i given the word features of the sentence and the two previous tags
+ * (UPOS_COUNT, UPOS_COUNT + 1 for sentence start). Writes up to TAG_NFEAT_MAX keys,
+ * returns how many. */
+size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, unsigned p2, uint32_t *out);
+/* Model files: written by the trainer, read by tagger_load(). dict: n_dict keys and tags;
+ * features: n_feat keys sorted ascending, with cnt[i] (tag, weight) pairs each, in order,
+ * in etag[] and ew[]; scores are ew * scale. */
+struct tag_model_data {
+	size_t n_dict, n_feat, n_entries;
+	const uint32_t *dict_key;
+	const uint8_t *dict_tag;
+	const uint32_t *feat_key;
+	const uint8_t *feat_cnt;
+	const uint8_t *etag;
+	const int16_t *ew;
+	float scale;
+};
+int tag_model_write(FILE *fp, const struct tag_model_data *m);
+
+#endif
