@@ -11,12 +11,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "claimd/tag.h"
 #include "claims_int.h"
 
 struct actx {
 	struct arena *a;
 	const struct lexicon *lx;
-	const struct sentence *s;
+	struct sentence *s;
+	bool tag_failed;
 	const struct mention *m;
 	size_t nm;
 	struct discourse *d;
@@ -28,6 +30,24 @@ static unsigned wc(const struct actx *x, size_t i)
 	if (i >= x->s->nt || x->s->t[i].kind != TK_WORD)
 		return 0;
 	return x->s->t[i].wc;
+}
+
+/* The sentence's part-of-speech tags, computed the first time a rule asks (most sentences
+ * never need them). NULL without a model or when the tagger cannot take the sentence: the
+ * rules then run on the word lists alone, and the article counts one more such sentence. */
+static const uint8_t *tags(struct actx *x)
+{
+	struct sentence *s = x->s;
+	if (s->upos || x->tag_failed || !x->lx->tagger)
+		return s->upos;
+	uint8_t *up = arena_alloc(x->a, s->nt ? s->nt : 1);
+	if (!up || tagger_tag_toks(x->lx->tagger, s->t, s->nt, up) < 0) {
+		x->tag_failed = true;
+		x->d->untagged++;
+		return NULL;
+	}
+	s->upos = up;
+	return up;
 }
 
 static bool is_comma(const struct tok *t)
@@ -81,6 +101,78 @@ static bool is_pron(const struct tok *t, const char *p)
 	return t->kind == TK_WORD && tok_is(t, p);
 }
 
+/* "polled", "chosen": a past participle by its ending */
+static bool participle(const struct tok *t)
+{
+	size_t n = strlen(t->lw);
+	return n > 3 && ((t->lw[n - 2] == 'e' && (t->lw[n - 1] == 'd' || t->lw[n - 1] == 'n')));
+}
+
+static bool nominal_tag(uint8_t t)
+{
+	return t == UPOS_NOUN || t == UPOS_PROPN || t == UPOS_PRON || t == UPOS_NUM;
+}
+
+/* A speaker is a noun phrase naming a source (GUIDELINES.md 3): with tags, [b,e) must open
+ * with no preposition or conjunction ("as", "with over 200 votes"), hold no finite verb (the
+ * tail of another clause), end on a nominal head that is no time word ("on Thursday"), and a
+ * lone pronoun must be a personal one ("nothing indicated" has no speaker). A capitalised
+ * word counts as a name whatever its tag (the tagger guesses unknown names). Without tags
+ * every phrase passes: the word-list checks of make_speaker() are today's rules. */
+static bool np_ok(struct actx *x, size_t b, size_t e)
+{
+	const uint8_t *up = tags(x);
+	if (!up || b >= e)
+		return up == NULL;
+	const struct tok *t = x->s->t;
+	uint8_t f = up[b];
+	bool fcap = (t[b].flags & TF_CAP) && !(t[b].wc & WC_STARTER);
+	bool both = tok_is(&t[b], "both") || tok_is(&t[b], "either") || tok_is(&t[b], "neither");
+	if (!fcap && !both && (f == UPOS_ADP || f == UPOS_SCONJ || f == UPOS_CCONJ || f == UPOS_AUX ||
+			       f == UPOS_INTJ || f == UPOS_PART))
+		return false;
+	bool nominal = false;
+	for (size_t k = b; k < e; k++) {
+		uint8_t g = up[k];
+		bool cap = (t[k].flags & TF_CAP) && !(k == b && (t[k].wc & WC_STARTER));
+		if (nominal_tag(g) || (cap && t[k].kind == TK_WORD)) {
+			nominal = true;
+			continue;
+		}
+		switch (g) {
+		case UPOS_DET:
+		case UPOS_ADJ:
+		case UPOS_PART:
+		case UPOS_PUNCT:
+		case UPOS_SYM:
+		case UPOS_X:
+		case UPOS_ADP:   /* "the head of the agency" (not first: checked above) */
+		case UPOS_CCONJ: /* "Smith and Jones" */
+			break;
+		case UPOS_VERB:
+		case UPOS_ADV:
+			/* a participle or adverb inside a premodifier ("the newly elected mayor", "the
+			 * acting director", a noun the tagger took for a verb: "court documents"), or
+			 * a reduced relative ("economists polled by Reuters") */
+			if (k + 1 < e && (up[k + 1] == UPOS_ADJ || nominal_tag(up[k + 1]) || up[k + 1] == UPOS_VERB))
+				break;
+			if (g == UPOS_VERB && k > b && k + 1 < e && up[k + 1] == UPOS_ADP && participle(&t[k]))
+				break;
+			return false;
+		default:
+			return false;
+		}
+	}
+	const struct tok *h = &t[e - 1];
+	if (!nominal || !(nominal_tag(up[e - 1]) || (h->flags & TF_CAP)))
+		return false;
+	if (h->kw & KW_CAL)
+		return false; /* "on Thursday", "in May" */
+	if (e - b == 1 && up[b] == UPOS_PRON && !(h->wc & WC_PERSONAL))
+		return false;
+	return true;
+}
+
 /* Speaker as written in [b,e): fill name, type, plural with coreference. */
 static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution *at)
 {
@@ -115,6 +207,8 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 		if (is_pron(&s->t[k], "that") && k > b)
 			return false;
 	}
+	if (!np_ok(x, b, e))
+		return false;
 	/* "data from X" */
 	size_t hb = b;
 	if (wc(x, hb) & WC_DET)
@@ -431,7 +525,7 @@ static bool clause_boundary(const struct actx *x, size_t i, size_t *ret_start)
 	return false;
 }
 
-size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		 const struct mention *m, size_t nm, struct discourse *d, struct attribution *out,
 		 size_t max)
 {

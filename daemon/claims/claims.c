@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "claimd/claims.h"
+#include "claimd/tag.h"
 #include "claims_int.h"
 
 #define CLAIMS_MIN_WORDS 4
@@ -99,6 +100,16 @@ int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size
 		free(c);
 		return r;
 	}
+	/* the part-of-speech model is optional: without it every sentence takes the rules that
+	 * need no tags (a damaged model is an error) */
+	r = tagger_load_dir(lexicon_dir ? lexicon_dir : claims_default_lexicon_dir(), &c->lx.tagger, err, errlen);
+	if (r == -ENOENT) {
+		c->lx.tagger = NULL;
+	} else if (r < 0) {
+		lex_release(&c->lx);
+		free(c);
+		return r;
+	}
 	c->min_score = CLAIMS_DEFAULT_MIN_SCORE;
 	for (uint8_t i = 0; i < N_STANCES; i++)
 		c->j_stance[i] = kstr(stance_name(i));
@@ -129,6 +140,7 @@ struct claims_ctx *claims_free(struct claims_ctx *c)
 {
 	if (!c)
 		return NULL;
+	c->lx.tagger = tagger_free(c->lx.tagger);
 	lex_release(&c->lx);
 	for (size_t i = 0; i < N_STANCES; i++)
 		json_decref(c->j_stance[i]);

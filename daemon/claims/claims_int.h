@@ -32,7 +32,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 /* ---- lexicon ---- */
 enum stance { ST_ASSERT = 0, ST_SPECULATE, ST_ALLEGE, ST_DENY };
-enum cue_kind { CK_VERB = 0, CK_PREP, CK_IMPERSONAL, CK_PASSIVE, CK_OBJECT };
+enum cue_kind { CK_VERB = 0, CK_PREP, CK_IMPERSONAL, CK_PASSIVE, CK_OBJECT, CK_NOUN };
 enum ent_type { ET_NONE = 0, ET_COUNTRY, ET_CITY, ET_ORG, ET_GROUP, ET_PERSON, ET_OTHER };
 
 /* One lexicon phrase: words in lower case. */
@@ -71,6 +71,8 @@ struct lexicon {
 	struct lex_table *background; /* "is located": description, not a claim, when unsourced */
 	struct lex_table *words; /* word classes: abbrev, starter, stop, generic heads ... */
 	struct lex_index *ix;    /* every word lex_tag() looks up, once per token */
+	struct tagger *tagger;   /* part-of-speech model (claimd/tag.h), NULL without one; loaded
+				  * and freed by claims_new()/claims_free(), not by lex_ */
 	char *pool;              /* owns all strings */
 	size_t pool_len, pool_cap;
 };
@@ -95,6 +97,10 @@ struct lexicon {
 #define WC_CUTWORD 65536 /* words that end a speaker phrase after an inverted cue */
 #define WC_UNIT 131072   /* measure words: percent, kilometer, years */
 #define WC_NUMWORD 262144 /* number words and scales: "two", "million", "thousands" */
+#define WC_BE (1u << 19)       /* forms of "be": a participle cue after one is passive */
+#define WC_ACCUSER (1u << 20)  /* "prosecutors", "the indictment": their account alleges */
+#define WC_PERSONAL (1u << 21) /* personal pronouns that may be a speaker ("he", "they") */
+#define WC_SUBCONJ (1u << 22)  /* "when", "because": a modal after one is not the main verb's */
 
 int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen);
 void lex_release(struct lexicon *lx);
@@ -151,6 +157,9 @@ struct sentence {
 	bool starts_in_quote; /* begins inside a quotation opened in an earlier sentence */
 	bool quote_only;      /* every word is inside quotation marks */
 	bool ends_in_quote;   /* a quotation is still open at the end */
+	const uint8_t *upos;  /* universal POS tag of each token (enum upos, claimd/tag.h), or
+			       * NULL when the sentence was not tagged: rules then fall back to
+			       * the word lists alone */
 };
 
 /* Tokenizes one paragraph into the arena. Returns the number of tokens. */
@@ -188,6 +197,7 @@ struct discourse {
 	const char *para_speaker_text, *para_speaker_name; /* speaker of the previous paragraph */
 	uint8_t para_speaker_type;
 	bool seen_north_korea;
+	size_t untagged; /* sentences the tagger could not take: their rules ran without tags */
 };
 
 size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
@@ -210,7 +220,7 @@ struct attribution {
 };
 
 /* Up to max attributions of sentence s (usually 0 or 1; 2 when two clauses report). */
-size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		 const struct mention *m, size_t nm, struct discourse *d, struct attribution *out,
 		 size_t max);
 /* Stance from cue, hedges and denials; hedges found are written to hedges (max). */
