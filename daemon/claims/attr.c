@@ -9,6 +9,8 @@
  * impersonal and passive cues ("There are indications that", "is rumored to").
  * Must not: log, or look at anything but the sentence and the discourse state. */
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "claimd/tag.h"
@@ -101,6 +103,14 @@ static bool is_pron(const struct tok *t, const char *p)
 	return t->kind == TK_WORD && tok_is(t, p);
 }
 
+static bool nominal_tag(uint8_t t)
+{
+	return t == UPOS_NOUN || t == UPOS_PROPN || t == UPOS_PRON || t == UPOS_NUM;
+}
+
+/* Phrases that need no tags to be a noun phrase: names, numbers, determiners and the
+ * closed classes of speaker heads (titles, "officials", "the agency", "sources"), joined
+ * by "of", "and" and possessives. Most speakers are such, and tagging is the costly step. */
 /* "polled", "chosen": a past participle by its ending */
 static bool participle(const struct tok *t)
 {
@@ -108,9 +118,62 @@ static bool participle(const struct tok *t)
 	return n > 3 && ((t->lw[n - 2] == 'e' && (t->lw[n - 1] == 'd' || t->lw[n - 1] == 'n')));
 }
 
-static bool nominal_tag(uint8_t t)
+#define SPEAKER_HEADS (WC_GROUPNOUN | WC_GENERIC | WC_SOURCE | WC_DOCNOUN | WC_DATANOUN | WC_ACCUSER | WC_ORGHEAD)
+
+static bool name_particle(const struct tok *w)
 {
-	return t == UPOS_NOUN || t == UPOS_PROPN || t == UPOS_PRON || t == UPOS_NUM;
+	static const char *const p[] = { "de", "van", "von", "da", "al", "bin", "la", "le", "du", "del", "der", "den", "di", "el" };
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (tok_is(w, p[i]))
+			return true;
+	return false;
+}
+
+static bool plain_np(const struct actx *x, size_t b, size_t e)
+{
+	const struct tok *t = x->s->t;
+	const struct tok *h = &t[e - 1];
+	bool head_ok = h->kind == TK_WORD && ((h->wc & SPEAKER_HEADS) || lex_match_tok(x->lx->titles, t, x->s->nt, e - 1, NULL));
+	for (size_t k = b; k < e; k++) {
+		const struct tok *w = &t[k];
+		if (w->kind == TK_NUM)
+			continue;
+		if (w->kind == TK_PUNCT) {
+			if (k > b && k + 1 < e && w->n == 1 && (w->s[0] == '.' || w->s[0] == '&' || w->s[0] == '-'))
+				continue;
+			if (w->flags & TF_POSS)
+				continue;
+			return false;
+		}
+		if (w->kind != TK_WORD)
+			return false;
+		if (((w->flags & TF_CAP) && !(w->wc & WC_STARTER)) || (unsigned char)w->s[0] >= 0xc3)
+			continue; /* a name (non-ASCII initials too: "Łukasz") */
+		if (k > b && k + 1 < e && name_particle(w))
+			continue; /* "Jan de Vries" */
+		if (k + 1 < e && (head_ok || ((unsigned char)t[k + 1].s[0] == 'b' && tok_is(&t[k + 1], "by"))) &&
+		    k > b && !(w->wc & (WC_VERBISH | WC_SUBCONJ | WC_STOP)))
+			continue; /* "the port authority", "documents seen by Reuters" */
+		if (k > b && k + 1 < e && tok_is(w, "by") && participle(&t[k - 1]))
+			continue;
+		if ((w->flags & (TF_POSS | TF_DOTTED)))
+			continue;
+		if (k + 1 < e && (w->wc & WC_DET))
+			continue;
+		if (k > b && k + 1 < e && (tok_is(w, "of") || tok_is(w, "and") || tok_is(w, "&")))
+			continue;
+		if (k > b && k + 1 < e && (tok_is(w, "in") || tok_is(w, "at") || tok_is(w, "from")) &&
+		    ((t[k + 1].flags & TF_CAP) || (unsigned char)t[k + 1].s[0] >= 0xc3))
+			continue; /* "officials in Nairobi" */
+		if (w->wc & SPEAKER_HEADS)
+			continue;
+		if (e - b == 1 && (w->wc & WC_PERSONAL))
+			continue;
+		if (lex_match_tok(x->lx->titles, t, x->s->nt, k, NULL))
+			continue;
+		return false;
+	}
+	return !(t[e - 1].kw & KW_CAL);
 }
 
 /* A speaker is a noun phrase naming a source (GUIDELINES.md 3): with tags, [b,e) must open
@@ -121,10 +184,18 @@ static bool nominal_tag(uint8_t t)
  * every phrase passes: the word-list checks of make_speaker() are today's rules. */
 static bool np_ok(struct actx *x, size_t b, size_t e)
 {
-	const uint8_t *up = tags(x);
-	if (!up || b >= e)
-		return up == NULL;
 	const struct tok *t = x->s->t;
+	if (b >= e)
+		return false;
+	if (e - b == 1 && t[b].kind == TK_WORD && !(t[b].flags & TF_CAP) && (t[b].wc & (WC_DET | WC_STOP)) &&
+	    !(t[b].wc & WC_PERSONAL))
+		return false; /* "this", "that", "nothing" alone */
+	if (plain_np(x, b, e))
+		return true;
+	if (getenv("TAGDBG")) { char *j = tok_join(x->a, x->s, b, e); fprintf(stderr, "TAG [%s]\n", j); }
+	const uint8_t *up = tags(x);
+	if (!up)
+		return true;
 	uint8_t f = up[b];
 	bool fcap = (t[b].flags & TF_CAP) && !(t[b].wc & WC_STARTER);
 	bool both = tok_is(&t[b], "both") || tok_is(&t[b], "either") || tok_is(&t[b], "neither");
@@ -173,6 +244,14 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 	return true;
 }
 
+/* "widely", "repeatedly": an adverb between a speaker and its cue */
+static bool ly_adverb(const struct tok *t)
+{
+	size_t n = strlen(t->lw);
+	return t->kind == TK_WORD && !(t->flags & TF_CAP) && n > 4 && t->lw[n - 2] == 'l' && t->lw[n - 1] == 'y' &&
+	       !(t->wc & (SPEAKER_HEADS | WC_PERSONAL));
+}
+
 /* Speaker as written in [b,e): fill name, type, plural with coreference. */
 static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution *at)
 {
@@ -181,7 +260,7 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 	while (b < e && (s->t[b].kind != TK_WORD && s->t[b].kind != TK_NUM))
 		b++;
 	while (e > b && ((s->t[e - 1].kind != TK_WORD && s->t[e - 1].kind != TK_NUM) ||
-			 (wc(x, e - 1) & WC_AUX)))
+			 (wc(x, e - 1) & WC_AUX) || ly_adverb(&s->t[e - 1])))
 		e--;
 	if (b >= e)
 		return false;
