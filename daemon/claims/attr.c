@@ -442,6 +442,47 @@ static size_t skip_lead(const struct actx *x, size_t b, size_t limit)
 	return b;
 }
 
+/* "Friday", "last week", "this morning": the head of a time adjunct */
+static bool time_head(const struct tok *t)
+{
+	static const char *const w[] = { "today", "yesterday", "tonight", "week", "month", "year", "morning",
+					 "afternoon", "evening", "night", "weekend", "earlier", "later" };
+	if (t->kind != TK_WORD)
+		return false;
+	if (t->kw & KW_CAL)
+		return true;
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (tok_is(t, w[i]))
+			return true;
+	return false;
+}
+
+/* Where the speaker phrase before the cue at c ends: auxiliaries, adverbs and a time
+ * adjunct ("Alden on Tuesday announced", "the ministry last week said") are not part of it.
+ * Never returns less than b + 1. */
+static size_t speaker_end(const struct actx *x, size_t b, size_t c)
+{
+	const struct sentence *s = x->s;
+	size_t k = c;
+	for (int round = 0; round < 2; round++) {
+		while (k > b + 1 && ((wc(x, k - 1) & WC_AUX) || ly_adverb(&s->t[k - 1])))
+			k--;
+		if (k > b + 1 && time_head(&s->t[k - 1])) {
+			size_t j = k - 1;
+			while (j > b + 1 && j + 4 > k &&
+			       (is_pron(&s->t[j - 1], "on") || is_pron(&s->t[j - 1], "in") || is_pron(&s->t[j - 1], "at") ||
+				is_pron(&s->t[j - 1], "last") || is_pron(&s->t[j - 1], "this") ||
+				is_pron(&s->t[j - 1], "earlier") || is_pron(&s->t[j - 1], "late") ||
+				is_pron(&s->t[j - 1], "early") || is_pron(&s->t[j - 1], "the") || time_head(&s->t[j - 1])))
+				j--;
+			/* a bare weekday after a name ("Alden Tuesday said") or a time phrase */
+			if (j < k - 1 || (s->t[k - 1].kw & KW_CAL))
+				k = j;
+		}
+	}
+	return k;
+}
+
 static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const struct lex_entry *e,
 		    struct attribution *at)
 {
@@ -449,9 +490,7 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 	size_t b = skip_lead(x, cb, c);
 	if (b >= c)
 		return false;
-	size_t k = c;
-	while (k > b && (wc(x, k - 1) & WC_AUX))
-		k--;
+	size_t k = speaker_end(x, b, c);
 	/* "X, who ..., said": a comma, dash or relative pronoun in the phrase must be closed
 	 * by a comma or dash right before the cue */
 	for (size_t j = b + 1; j < k; j++) {
@@ -462,11 +501,12 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 			break;
 		}
 	}
-	if (!make_speaker(x, b, c, at))
+	if (!make_speaker(x, b, k, at))
 		return false;
-	/* the phrase must run up to the cue (only auxiliaries between) */
+	/* the phrase must run up to the cue (only auxiliaries, adverbs, a time between) */
 	at->found = true;
 	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
 	at->stance = e->stance;
 	size_t cs = c + clen;
 	if (cs < s->nt && is_pron(&s->t[cs], "that"))
@@ -511,6 +551,7 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 				*at = tmp;
 				at->found = true;
 				at->cue = tok_join(x->a, s, c, c + clen);
+				at->cue_e = c + clen;
 				at->stance = e->stance;
 				at->content_b = 0;
 				at->content_e = p;
@@ -548,6 +589,7 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 	*at = tmp;
 	at->found = true;
 	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
 	at->stance = e->stance;
 	at->content_b = 0;
 	at->content_e = bb > 0 ? bb - 1 : 0;
@@ -571,6 +613,7 @@ static bool according(struct actx *x, size_t c, size_t clen, const struct lex_en
 	*at = tmp;
 	at->found = true;
 	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
 	at->stance = e->stance;
 	if (c <= lead) {
 		at->content_b = k + 1;
@@ -579,6 +622,109 @@ static bool according(struct actx *x, size_t c, size_t clen, const struct lex_en
 		at->content_b = 0;
 		at->content_e = c;
 	}
+	return true;
+}
+
+/* A passive cue at c ("is expected", "was announced", "were reported by"): a form of "be"
+ * (adverbs and "not" between) before a participle. Sets the agent of a "by" phrase right
+ * after it ([*ret_b, *ret_e), empty when there is none). */
+static bool passive_at(const struct actx *x, size_t c, size_t clen, size_t *ret_b, size_t *ret_e)
+{
+	const struct sentence *s = x->s;
+	if (c == 0 || !participle(&s->t[c + clen - 1]))
+		return false;
+	size_t k = c;
+	while (k > 0 && (ly_adverb(&s->t[k - 1]) || is_pron(&s->t[k - 1], "not") || is_pron(&s->t[k - 1], "also") ||
+			 is_pron(&s->t[k - 1], "widely") || is_pron(&s->t[k - 1], "n't")))
+		k--;
+	if (k == 0 || !(wc(x, k - 1) & WC_BE))
+		return false;
+	size_t b = c + clen, e = b;
+	if (b < s->nt && is_pron(&s->t[b], "by")) {
+		b++;
+		e = b;
+		while (e < s->nt && s->t[e].kind != TK_PUNCT && s->t[e].kind != TK_QOPEN && !(wc(x, e) & WC_CUTWORD) &&
+		       !(wc(x, e) & (WC_VERBISH | WC_SUBCONJ)) && e - b < 12)
+			e++;
+	}
+	*ret_b = b;
+	*ret_e = e;
+	return true;
+}
+
+/* "A major part of it, McKinley said, is the flow of drugs": the attribution in commas in
+ * the middle of a sentence, with words on both sides. */
+static bool parenthetical(struct actx *x, size_t c, size_t clen, const struct lex_entry *e,
+			  struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	size_t p = c;
+	while (p > 0 && !is_comma(&s->t[p - 1]) && c - p < 10)
+		p--;
+	if (p < 3 || !is_comma(&s->t[p - 1]) || p >= c)
+		return false;
+	size_t q = c + clen;
+	while (q < s->nt && q < c + clen + 4 && !is_comma(&s->t[q]) && s->t[q].kind != TK_PUNCT)
+		q++;
+	if (q >= s->nt || !is_comma(&s->t[q]) || q + 3 >= s->nt)
+		return false;
+	size_t k = speaker_end(x, p, c);
+	struct attribution tmp = { 0 };
+	if (!make_speaker(x, p, k, &tmp))
+		return false;
+	*at = tmp;
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
+	at->stance = e->stance;
+	at->content_b = 0;
+	at->content_e = s->nt;
+	return true;
+}
+
+/* "Arguing that ..., Patrick has said he will", "..., though VW says it could": the subject
+ * right before the cue, after the last comma or subordinator, when the clause before it is
+ * not the reported content (trailing() tried that first). */
+static bool after_clause(struct actx *x, size_t cb, size_t c, size_t clen, const struct lex_entry *e,
+			 struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	size_t j = c;
+	while (j > cb && !is_comma(&s->t[j - 1]) && !is_dash(&s->t[j - 1]) && !(wc(x, j - 1) & WC_SUBCONJ) &&
+	       c - j < 8)
+		j--;
+	if (j <= cb || j >= c)
+		return false;
+	for (size_t r = j; r < c; r++)
+		if (is_pron(&s->t[r], "who") || is_pron(&s->t[r], "which") || is_pron(&s->t[r], "that") ||
+		    is_pron(&s->t[r], "where"))
+			return false; /* "a refugee who feared": the relative clause's verb */
+	size_t k = speaker_end(x, j, c);
+	struct attribution tmp = { 0 };
+	if (!make_speaker(x, j, k, &tmp))
+		return false;
+	*at = tmp;
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
+	at->stance = e->stance;
+	size_t cs = c + clen;
+	if (cs < s->nt && is_pron(&s->t[cs], "that"))
+		cs++;
+	at->content_b = cs;
+	at->content_e = s->nt;
+	return true;
+}
+
+/* "..., he said, according to the Intelligencer": only a comma or a time between the cue
+ * that ends at cue_e and the "according to" at acc_at. */
+static bool credit_after(const struct actx *x, size_t cue_e, size_t acc_at)
+{
+	if (cue_e > acc_at || acc_at - cue_e > 3)
+		return false;
+	for (size_t k = cue_e; k < acc_at; k++)
+		if (!is_comma(&x->s->t[k]) && !time_head(&x->s->t[k]) && !is_pron(&x->s->t[k], "on"))
+			return false;
 	return true;
 }
 
@@ -619,20 +765,29 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 	x.w = w;
 	memset(out, 0, sizeof(*out) * max);
 
-	/* 1. "according to" */
+	/* 1. "according to": "According to X, Y" names the speaker; "Y, X said, according to
+	 * Reuters" is a media credit that does not replace the named speaker (GUIDELINES.md 3),
+	 * so a trailing "according to" is kept only when no verb cue before it names one */
+	struct attribution acc = { 0 };
+	size_t acc_at = s->nt;
 	for (size_t i = 0; i < s->nt; i++) {
 		size_t len;
 		const struct lex_entry *e = cue_at(&x, i, &len);
 		if (e && e->kind == CK_PREP) {
-			if (according(&x, i, len, e, &out[0]))
-				return 1;
+			if (according(&x, i, len, e, &acc)) {
+				if (acc.content_b > i)
+					return (out[0] = acc), 1;
+				acc_at = i;
+				break;
+			}
 		}
 	}
+	size_t nt_cues = acc.found ? acc_at : s->nt; /* verb cues looked for before it */
 	/* 2. clauses with a leading subject and a verb cue */
 	size_t cb = 0;
 	bool need_boundary = false, have_passive = false;
-	struct attribution passive = { 0 };
-	for (size_t i = 0; i < s->nt && n < max; i++) {
+	struct attribution passive = { 0 }, late = { 0 }, bare = { 0 };
+	for (size_t i = 0; i < nt_cues && n < max; i++) {
 		size_t ns;
 		if (i > cb && clause_boundary(&x, i, &ns)) {
 			cb = ns;
@@ -662,6 +817,30 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		}
 		if (e->kind != CK_VERB && e->kind != CK_OBJECT)
 			continue;
+		/* passive "was announced by the ministry": the agent speaks; without one, the
+		 * subject is what is reported, not who reports it */
+		size_t agent_b, agent_e;
+		if (n == 0 && passive_at(&x, i, len, &agent_b, &agent_e)) {
+			if (agent_b < agent_e) {
+				struct attribution pa = { 0 };
+				if (make_speaker(&x, agent_b, agent_e, &pa)) {
+					pa.found = true;
+					pa.cue = tok_join(a, s, i, i + len);
+					pa.stance = e->stance;
+					pa.content_b = 0;
+					pa.content_e = s->nt;
+					out[n++] = pa;
+					break;
+				}
+			}
+			/* no agent: no speaker, and the stance is the content's own ("is expected"
+			 * is a hedge, "is estimated at" is not); a later cue may still name one */
+			if (!bare.found)
+				bare = (struct attribution){ .found = true, .cue = tok_join(a, s, i, i + len),
+							     .cue_e = i + len, .stance = ST_ASSERT, .content_e = s->nt };
+			i += len - 1;
+			continue;
+		}
 		if (have_passive) {
 			/* after a belief without its holder, only an inverted "..., X said" names one */
 			struct attribution tr = { 0 };
@@ -702,6 +881,36 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		if (n == 0 && trailing(&x, i, len, e, &at)) {
 			out[n++] = at;
 			break;
+		}
+		/* kept for when no other cue of the sentence names a speaker */
+		if (n == 0 && !late.found && (parenthetical(&x, i, len, e, &at) || after_clause(&x, cb, i, len, e, &at)))
+			late = at;
+		if (n == 0 && acc.found && i + len + 2 >= acc_at)
+			break;
+	}
+	if (n == 0 && late.found && !have_passive)
+		out[n++] = late;
+	if (n == 0 && bare.found && !have_passive && !acc.found)
+		out[n++] = bare;
+	if (acc.found && !(n > 0 && out[0].found && out[0].speaker_text && credit_after(&x, out[0].cue_e, acc_at))) {
+		memset(out, 0, sizeof(*out) * max);
+		out[0] = acc;
+		return 1;
+	}
+	/* "allegations by X", "a declaration by X": a noun cue names the speaker after it */
+	if (n == 0 && !have_passive && !out[max - 1].found) {
+		for (size_t i = 0; i < s->nt; i++) {
+			size_t len;
+			const struct lex_entry *e = lex_match_tok(lx->cues, s->t, s->nt, i, &len);
+			if (!e || e->kind != CK_NOUN || (s->t[i].flags & TF_INQ))
+				continue;
+			struct attribution na = { 0 };
+			if (according(&x, i, len, e, &na)) {
+				na.content_b = 0;
+				na.content_e = s->nt;
+				out[n++] = na;
+				break;
+			}
 		}
 	}
 	if (have_passive) {

@@ -214,6 +214,7 @@ struct attribution {
 	uint8_t speaker_type;      /* enum ent_type (ET_GROUP for plural nouns) */
 	bool speaker_plural;
 	const char *cue;           /* as written, or NULL */
+	size_t cue_e;              /* token after the cue */
 	uint8_t stance;
 	size_t content_b, content_e; /* token range of the reported content */
 	bool from_context;         /* speaker carried over from an earlier sentence */
