@@ -147,7 +147,7 @@ static bool plain_np(const struct actx *x, size_t b, size_t e)
 		}
 		if (w->kind != TK_WORD)
 			return false;
-		if (((w->flags & TF_CAP) && !(w->wc & WC_STARTER)) || (unsigned char)w->s[0] >= 0xc3)
+		if (((w->flags & TF_CAP) && !(w->wc & WC_STARTER)) || (w->flags & TF_ALLCAP) || (unsigned char)w->s[0] >= 0xc3)
 			continue; /* a name (non-ASCII initials too: "Łukasz") */
 		if (k > b && k + 1 < e && name_particle(w))
 			continue; /* "Jan de Vries" */
@@ -225,7 +225,9 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 			/* a participle or adverb inside a premodifier ("the newly elected mayor", "the
 			 * acting director", a noun the tagger took for a verb: "court documents"), or
 			 * a reduced relative ("economists polled by Reuters") */
-			if (k + 1 < e && (up[k + 1] == UPOS_ADJ || nominal_tag(up[k + 1]) || up[k + 1] == UPOS_VERB))
+			if (k + 1 < e && (up[k + 1] == UPOS_ADJ || nominal_tag(up[k + 1]) || up[k + 1] == UPOS_VERB) &&
+			    (k == b || up[k - 1] == UPOS_DET || up[k - 1] == UPOS_ADJ || up[k - 1] == UPOS_PART ||
+			     (up[k - 1] == UPOS_ADV && k - 1 > b && (up[k - 2] == UPOS_DET || up[k - 2] == UPOS_PART))))
 				break;
 			if (g == UPOS_VERB && k > b && k + 1 < e && up[k + 1] == UPOS_ADP && participle(&t[k]))
 				break;
