@@ -308,7 +308,12 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 	struct discourse *d = x->d;
 	const struct tok *t0 = &s->t[b];
 	if (e - b == 1 && (is_pron(t0, "he") || is_pron(t0, "she"))) {
-		if (d->last_person_text) {
+		const struct antecedent *an = coref_find(d, ET_PERSON, is_pron(t0, "he") ? G_MALE : G_FEMALE, 0);
+		if (an) {
+			at->speaker_text = an->text;
+			at->speaker_name = an->name;
+			at->speaker_type = ET_PERSON;
+		} else if (d->last_person_text) {
 			at->speaker_text = d->last_person_text;
 			at->speaker_name = d->last_person_name;
 			at->speaker_type = ET_PERSON;
@@ -382,8 +387,19 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 		/* "the agency", "The South Korean agency": a definite phrase refers back */
 		at->speaker_type = ET_ORG;
 		bool definite = is_pron(t0, "the") || is_pron(t0, "this") || is_pron(t0, "that");
-		const char *ref = d->subject_org_name ? d->subject_org_name : d->last_org_name;
+		/* the nearest named organisation, as first written (the phrase itself stays the
+		 * text: "the Ohio-based company" names it) */
+		const struct antecedent *an = definite && !org ? coref_find(d, ET_ORG, G_UNKNOWN, 0) : NULL;
+		const char *ref = an ? an->text : d->subject_org_name ? d->subject_org_name : d->last_org_name;
 		at->speaker_name = definite && ref && !org ? ref : at->speaker_text;
+		return true;
+	}
+	if (!(th->flags & TF_CAP) && (head & WC_ROLE) && e - b <= 5 && !person &&
+	    (is_pron(t0, "the") || is_pron(t0, "this") || is_pron(t0, "that"))) {
+		/* "the suspect", "the real estate agent": a person named in the last sentences */
+		const struct antecedent *an = coref_find(d, ET_PERSON, G_UNKNOWN, 4);
+		at->speaker_type = ET_PERSON;
+		at->speaker_name = an ? an->text : tok_join(x->a, s, b + 1, e);
 		return true;
 	}
 	if (plural && nents >= 2) {

@@ -577,6 +577,37 @@ static void remember_speaker(struct discourse *d, const struct attribution *at)
 		d->last_plural_text = at->speaker_text;
 }
 
+/* Gender of the person mention k: a "Mr."/"Mrs."/"Ms." before it, or the first "he"/"his" or
+ * "she"/"her" after it (outside quotes) before the next person is named. */
+static void note_gender(struct discourse *d, const struct sentence *s, const struct mention *m, size_t nm, size_t k)
+{
+	uint8_t g = G_UNKNOWN;
+	size_t b = m[k].b;
+	if (b > 0 && s->t[b - 1].kind == TK_PUNCT && b > 1)
+		b--;
+	if (b > 0 && (tok_is(&s->t[b - 1], "mr")))
+		g = G_MALE;
+	else if (b > 0 && (tok_is(&s->t[b - 1], "mrs") || tok_is(&s->t[b - 1], "ms")))
+		g = G_FEMALE;
+	size_t stop = s->nt;
+	for (size_t j = k + 1; j < nm; j++)
+		if (m[j].type == ET_PERSON) {
+			stop = m[j].b;
+			break;
+		}
+	for (size_t i = m[k].e; g == G_UNKNOWN && i < stop; i++) {
+		const struct tok *t = &s->t[i];
+		if (t->kind != TK_WORD || (t->flags & TF_INQ))
+			continue;
+		if (tok_is(t, "he") || tok_is(t, "his") || tok_is(t, "him") || tok_is(t, "himself"))
+			g = G_MALE;
+		else if (tok_is(t, "she") || tok_is(t, "her") || tok_is(t, "hers") || tok_is(t, "herself"))
+			g = G_FEMALE;
+	}
+	if (g != G_UNKNOWN)
+		coref_gender(d, m[k].name, g);
+}
+
 static int process_paragraph(struct run *run, struct discourse *d, struct sentence *sv, size_t ns, json_t *arr,
 			     bool *prev_para_open)
 {
@@ -597,6 +628,7 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 		x->s = &sv[i];
 		if (x->s->nt > CLAIMS_MAX_SENT_TOKENS)
 			x->s->nt = CLAIMS_MAX_SENT_TOKENS;
+		d->sent_no++;
 		x->nm = ent_find(a, lx, x->s, d, x->m, sizeof(x->m) / sizeof(x->m[0]));
 		/* persons named before a pronoun subject in the same sentence */
 		for (size_t k = 0; k < x->nm; k++) {
@@ -611,6 +643,8 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			if (before_pron) {
 				d->last_person_text = x->m[k].text;
 				d->last_person_name = x->m[k].name;
+				coref_note(d, x->m[k].text, x->m[k].name, ET_PERSON);
+				note_gender(d, x->s, x->m, x->nm, k);
 			}
 		}
 		ent_remember(d, x->m, x->nm);
@@ -623,7 +657,21 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 				last_sp_name = x->at[k].speaker_name;
 				last_sp_type = x->at[k].speaker_type;
 			}
-		/* discourse: last person and organisation mentioned, plural lists */
+		/* discourse: the named antecedents in reading order, last person and
+		 * organisation mentioned, plural lists */
+		for (size_t k = 0; k < x->nm; k++) {
+			const struct mention *mk = &x->m[k];
+			bool credit = mk->b > 0 && (tok_is(&x->s->t[mk->b - 1], "told") || tok_is(&x->s->t[mk->b - 1], "to"));
+			if (mk->type == ET_PERSON || !credit) /* "told Reuters" names no antecedent */
+				coref_note(d, mk->text, mk->name, mk->type);
+			if (mk->type == ET_PERSON)
+				note_gender(d, x->s, x->m, x->nm, k);
+		}
+		for (size_t k = 0; k < x->nat; k++)
+			if (x->at[k].found && x->at[k].speaker_text && x->at[k].speaker_name &&
+			    x->at[k].speaker_name[0] >= 'A' && x->at[k].speaker_name[0] <= 'Z' && !x->at[k].from_context &&
+			    !x->at[k].speaker_plural)
+				coref_note(d, x->at[k].speaker_text, x->at[k].speaker_name, x->at[k].speaker_type);
 		for (size_t k = 0; k < x->nm; k++) {
 			if (x->m[k].type == ET_PERSON) {
 				d->last_person_text = x->m[k].text;

@@ -101,6 +101,8 @@ struct lexicon {
 #define WC_ACCUSER (1u << 20)  /* "prosecutors", "the indictment": their account alleges */
 #define WC_PERSONAL (1u << 21) /* personal pronouns that may be a speaker ("he", "they") */
 #define WC_SUBCONJ (1u << 22)  /* "when", "because": a modal after one is not the main verb's */
+#define WC_ROLE (1u << 23)     /* "suspect", "agent": a definite one refers to a person named before */
+#define WC_PLACEHEAD (1u << 24) /* "Area", "Street", "Hotel": a capitalised name with it is no person */
 
 int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen);
 void lex_release(struct lexicon *lx);
@@ -182,7 +184,18 @@ struct mention {
 
 /* Article-wide memory for coreference. */
 #define DISC_MAX 64
+#define COREF_MAX 32
+enum gender { G_UNKNOWN = 0, G_MALE, G_FEMALE };
+struct antecedent {
+	const char *text, *name; /* as first written, canonical */
+	uint8_t type;            /* ET_PERSON or ET_ORG (groups count as organisations) */
+	uint8_t gender;          /* enum gender, for persons */
+	uint32_t sent;           /* sentence number of the last mention */
+};
 struct discourse {
+	struct antecedent ante[COREF_MAX]; /* named people and organisations, oldest first */
+	size_t nante;
+	uint32_t sent_no;                  /* sentences read so far */
 	const char *persons[DISC_MAX]; /* canonical names of persons with a full name */
 	size_t npersons;
 	const char *orgs[DISC_MAX];    /* canonical names of organisations and groups */
@@ -205,6 +218,15 @@ size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence
 /* The canonical name of a person mentioned by surname only, or NULL. */
 const char *ent_person_full(const struct discourse *d, const char *surname);
 void ent_remember(struct discourse *d, const struct mention *m, size_t n);
+
+/* ---- coreference (coref.c) ---- */
+/* Notes a named person or organisation (other types are ignored) as the most recent. */
+void coref_note(struct discourse *d, const char *text, const char *name, uint8_t type);
+/* Sets the gender of a noted person when it is not known yet. */
+void coref_gender(struct discourse *d, const char *name, uint8_t gender);
+/* The most recent antecedent of the type (ET_PERSON, or any organisation type) and, for a
+ * person, not of the other gender; within > 0 limits it to that many sentences back. */
+const struct antecedent *coref_find(const struct discourse *d, uint8_t type, uint8_t gender, uint32_t within);
 
 /* ---- attribution ---- */
 struct attribution {

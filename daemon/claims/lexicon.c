@@ -527,7 +527,7 @@ static unsigned parse_class(const char *s)
 		{ "claimnoun", WC_CLAIMNOUN }, { "verbish", WC_VERBISH },	   { "cutword", WC_CUTWORD },
 		{ "unit", WC_UNIT },		 { "numword", WC_NUMWORD },
 		{ "be", WC_BE },		 { "accuser", WC_ACCUSER },	   { "personal", WC_PERSONAL },
-		{ "subconj", WC_SUBCONJ },
+		{ "subconj", WC_SUBCONJ },	 { "role", WC_ROLE },		   { "placehead", WC_PLACEHEAD },
 	};
 	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
 		if (!strcmp(cls[i].n, s))
