@@ -972,6 +972,35 @@ static bool range_has(const struct lex_table *t, const struct sentence *s, size_
 	return false;
 }
 
+static bool modal(const struct tok *t)
+{
+	return tok_is(t, "will") || tok_is(t, "would") || tok_is(t, "could") || tok_is(t, "may") ||
+	       tok_is(t, "might") || tok_is(t, "should") || tok_is(t, "can") || tok_is(t, "won't");
+}
+
+/* "there'll", "they’ll" (quotes are folded in lw) */
+static bool contracted_will(const struct tok *t)
+{
+	size_t n = strlen(t->lw);
+	return n > 3 && t->lw[n - 3] == '\'' && t->lw[n - 2] == 'l' && t->lw[n - 1] == 'l';
+}
+
+/* A forecast word at i used as a comparison: after "than" or "as", before "by". */
+static bool comparison(const struct sentence *s, size_t i)
+{
+	if (!(tok_is(&s->t[i], "expected") || tok_is(&s->t[i], "forecast") || tok_is(&s->t[i], "projected") ||
+	      tok_is(&s->t[i], "estimated") || tok_is(&s->t[i], "predicted") || tok_is(&s->t[i], "anticipated")))
+		return false;
+	size_t p = i;
+	if (p > 0 && (tok_is(&s->t[p - 1], "had") || tok_is(&s->t[p - 1], "was") || tok_is(&s->t[p - 1], "were") ||
+		      tok_is(&s->t[p - 1], "previously") || tok_is(&s->t[p - 1], "originally") ||
+		      tok_is(&s->t[p - 1], "initially")))
+		p--;
+	if (p > 0 && (tok_is(&s->t[p - 1], "than") || tok_is(&s->t[p - 1], "as")))
+		return true;
+	return i + 1 < s->nt && tok_is(&s->t[i + 1], "by");
+}
+
 uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const struct attribution *at,
 		    const char **hedges, size_t *nhedges, size_t max)
 {
@@ -984,10 +1013,34 @@ uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const st
 	}
 	bool allege = false, spec = false;
 	*nhedges = 0;
+	size_t sub = nt; /* start of a subordinate clause opened inside the content */
 	for (size_t i = b; i < e; i++) {
 		size_t len;
+		const struct tok *ti = &s->t[i];
+		if (ti->kind == TK_PUNCT && ti->n == 1 && (ti->s[0] == ',' || ti->s[0] == ';'))
+			sub = nt; /* a comma closes it: "When prices rise, sales would fall" */
+		else if (i > b && ti->kind == TK_WORD && (ti->wc & WC_SUBCONJ) && !(ti->flags & TF_CAP))
+			sub = i;
+		/* "there'll be": the contracted "will" */
+		if (!spec && ti->kind == TK_WORD && contracted_will(ti) && sub == nt) {
+			spec = true;
+			continue;
+		}
 		const struct lex_entry *x = lex_match_tok(lx->hedges, s->t, nt, i, &len);
 		if (!x)
+			continue;
+		/* a modal of a subordinate clause is not the claim's ("... when they were told he
+		 * would come", "because they may disagree") */
+		if (sub < i && x->stance == ST_SPECULATE && len == 1 && modal(ti))
+			continue;
+		/* past ability: "could not hold", "could only manage" */
+		if (tok_is(ti, "could") && i + 1 < nt &&
+		    (tok_is(&s->t[i + 1], "not") || tok_is(&s->t[i + 1], "n't") || tok_is(&s->t[i + 1], "only") ||
+		     tok_is(&s->t[i + 1], "never")))
+			continue;
+		/* a forecast word that only compares: "better than expected", "as forecast",
+		 * "expected by economists" (GUIDELINES.md 5) */
+		if (x->stance == ST_SPECULATE && len == 1 && comparison(s, i))
 			continue;
 		/* "should" and "would" in reported speech are the speaker's, not the writer's */
 		if (attributed && x->stance == ST_SPECULATE && (tok_is(&s->t[i], "should")))
