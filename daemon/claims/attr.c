@@ -746,6 +746,66 @@ static bool credit_after(const struct actx *x, size_t cue_e, size_t acc_at)
 	return true;
 }
 
+/* The subject of the sentence's main clause: the phrase from the clause start up to its
+ * first verb (tags needed). Used for a cue that shares it: "Swift posted on Twitter accusing
+ * Big Machine", "the department responded and confirmed". */
+static bool clause_subject(struct actx *x, size_t cb, size_t c, struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	size_t b = skip_lead(x, cb, c);
+	const uint8_t *up = tags(x);
+	if (!up || b >= c)
+		return false;
+	size_t v = b;
+	while (v < c && up[v] != UPOS_VERB && up[v] != UPOS_AUX && !is_comma(&s->t[v]))
+		v++;
+	if (v == b || v >= c || is_comma(&s->t[v]))
+		return false;
+	return make_speaker(x, b, speaker_end(x, b, v), at);
+}
+
+/* A cue in -ing after its clause ("..., saying", "posted accusing", "with Audi suggesting")
+ * or a cue after "and" that shares the subject of the verb before it. */
+static bool shared_subject(struct actx *x, size_t cb, size_t c, size_t clen, const struct lex_entry *e,
+			   struct attribution *at)
+{
+	const struct sentence *s = x->s;
+	const struct tok *ct = &s->t[c];
+	size_t n = strlen(ct->lw);
+	bool ing = n > 4 && !strcmp(ct->lw + n - 3, "ing");
+	bool coord = c > 0 && (is_pron(&s->t[c - 1], "and") || (c > 1 && is_pron(&s->t[c - 2], "and") && ly_adverb(&s->t[c - 1])));
+	if (!ing && !coord)
+		return false;
+	struct attribution tmp = { 0 };
+	bool ok = false;
+	if (ing) {
+		/* "with Audi suggesting that" */
+		for (size_t j = c; j-- > 0 && c - j <= 6;) {
+			if (is_comma(&s->t[j]) || s->t[j].kind == TK_PUNCT)
+				break;
+			if (is_pron(&s->t[j], "with")) {
+				ok = j + 1 < c && make_speaker(x, j + 1, c, &tmp);
+				break;
+			}
+		}
+	}
+	if (!ok)
+		ok = clause_subject(x, cb, c, &tmp);
+	if (!ok)
+		return false;
+	*at = tmp;
+	at->found = true;
+	at->cue = tok_join(x->a, s, c, c + clen);
+	at->cue_e = c + clen;
+	at->stance = e->stance;
+	size_t cs = c + clen;
+	if (cs < s->nt && is_pron(&s->t[cs], "that"))
+		cs++;
+	at->content_b = cs;
+	at->content_e = s->nt;
+	return true;
+}
+
 static bool clause_boundary(const struct actx *x, size_t i, size_t *ret_start)
 {
 	const struct sentence *s = x->s;
@@ -901,7 +961,9 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 			break;
 		}
 		/* kept for when no other cue of the sentence names a speaker */
-		if (n == 0 && !late.found && (parenthetical(&x, i, len, e, &at) || after_clause(&x, cb, i, len, e, &at)))
+		if (n == 0 && !late.found &&
+		    (parenthetical(&x, i, len, e, &at) || after_clause(&x, cb, i, len, e, &at) ||
+		     shared_subject(&x, cb, i, len, e, &at)))
 			late = at;
 		if (n == 0 && acc.found && i + len + 2 >= acc_at)
 			break;
