@@ -131,6 +131,77 @@ static double parse_digits(const char *s, size_t n)
 	return strtod(buf, NULL);
 }
 
+/* Currency codes and abbreviations written before the number ("Rs 300", "Rs. 299",
+ * "USD 5"); *ret_len gets the tokens they take. */
+static const struct {
+	const char *w;
+	const char *code;
+} currency_words[] = {
+	{ "rs", "INR" }, { "inr", "INR" }, { "usd", "USD" }, { "eur", "EUR" }, { "gbp", "GBP" },
+	{ "hk$", "HKD" }, { "a$", "AUD" }, { "c$", "CAD" }, { "us$", "USD" }, { "rmb", "CNY" },
+};
+
+static const char *currency_word_before(const struct sentence *s, size_t i, size_t *ret_len)
+{
+	size_t k = i;
+	if (k > 1 && s->t[k - 1].kind == TK_PUNCT && s->t[k - 1].n == 1 && s->t[k - 1].s[0] == '.')
+		k--;
+	if (k == 0 || s->t[k - 1].kind != TK_WORD)
+		return NULL;
+	for (size_t j = 0; j < sizeof(currency_words) / sizeof(currency_words[0]); j++)
+		if (tok_is(&s->t[k - 1], currency_words[j].w) && (s->t[k - 1].flags & TF_CAP)) {
+			*ret_len = i - (k - 1);
+			return currency_words[j].code;
+		}
+	return NULL;
+}
+
+/* Currency names after the number: the unit becomes the code, the text keeps the words.
+ * "Hong Kong dollars" before "dollars": the longest name first. */
+static const struct {
+	const char *w[3];
+	const char *code;
+} currency_names[] = {
+	{ { "hong", "kong", "dollars" }, "HKD" }, { { "canadian", "dollars", NULL }, "CAD" },
+	{ { "australian", "dollars", NULL }, "AUD" }, { { "singapore", "dollars", NULL }, "SGD" },
+	{ { "dollars", NULL, NULL }, "USD" },	  { { "euros", NULL, NULL }, "EUR" },
+	{ { "yen", NULL, NULL }, "JPY" },	  { { "yuan", NULL, NULL }, "CNY" },
+	{ { "rupees", NULL, NULL }, "INR" },	  { { "roubles", NULL, NULL }, "RUB" },
+	{ { "rubles", NULL, NULL }, "RUB" },	  { { "pounds", "sterling", NULL }, "GBP" },
+};
+
+static const char *currency_name(const struct sentence *s, size_t b, size_t e)
+{
+	for (size_t j = 0; j < sizeof(currency_names) / sizeof(currency_names[0]); j++) {
+		size_t n = currency_names[j].w[2] ? 3 : currency_names[j].w[1] ? 2 : 1;
+		if (e - b != n)
+			continue;
+		size_t k = 0;
+		while (k < n && tok_is(&s->t[b + k], currency_names[j].w[k]))
+			k++;
+		if (k == n)
+			return currency_names[j].code;
+	}
+	return NULL;
+}
+
+/* "a share", "per barrel", "a month": a rate after the unit, kept whole with it. */
+static size_t rate_after(const struct sentence *s, size_t e)
+{
+	static const char *const per[] = { "year", "month", "week", "day", "hour", "minute", "share", "barrel",
+					   "person", "head", "night", "shift", "game", "season", "kilogram", "tonne",
+					   "ton", "litre", "liter", "gallon", "mile", "kilometre", "kilometer" };
+	if (e + 1 >= s->nt)
+		return e;
+	const struct tok *a = &s->t[e];
+	if (!(tok_is(a, "per") || tok_is(a, "a") || tok_is(a, "an") || tok_is(a, "each")))
+		return e;
+	for (size_t k = 0; k < sizeof(per) / sizeof(per[0]); k++)
+		if (tok_is(&s->t[e + 1], per[k]))
+			return e + 2;
+	return e;
+}
+
 static const char *currency_before(const struct sentence *s, size_t i)
 {
 	if (i == 0)
@@ -143,6 +214,8 @@ static const char *currency_before(const struct sentence *s, size_t i)
 			return currencies[k].code;
 	return NULL;
 }
+
+static size_t qualifier_before(const struct sentence *s, size_t i, size_t *ret_b);
 
 /* The same on a tagged token: most words are in none of the tables (KW_NUM). */
 static double numword_tok(const struct tok *t);
@@ -279,7 +352,7 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		double v = 0;
 		size_t b = i, e = i + 1;
 		const char *unit = NULL, *qualifier = NULL;
-		bool have = false, hyph = false;
+		bool have = false, hyph = false, frac_word = false, cur_rate = false;
 		size_t unit_b = 0, unit_e = 0;
 		if (t->kind == TK_NUM) {
 			v = parse_digits(t->s, t->n);
@@ -311,13 +384,31 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				nw = numword(pre);
 				if (nw)
 					hyph = true;
+				/* "two-thirds", "three-quarters": a fraction, no unit */
+				static const struct {
+					const char *w;
+					double d;
+				} frac[] = { { "third", 3 }, { "thirds", 3 }, { "quarter", 4 }, { "quarters", 4 },
+					     { "fifth", 5 }, { "fifths", 5 }, { "half", 2 } };
+				for (size_t k = 0; nw && k < sizeof(frac) / sizeof(frac[0]); k++)
+					if (!strcmp(h + 1, frac[k].w)) {
+						nw /= frac[k].d;
+						hyph = false;
+						frac_word = true;
+						break;
+					}
+				/* "one-to-seven days": a range of number words, the unit after it */
+				if (nw && hyph && !strncmp(h + 1, "to-", 3) && numword(h + 4))
+					hyph = false;
 			}
+			size_t qb0;
 			if (nw && !strcmp(lw, "one") && !(i + 1 < s->nt && scale_tok(&s->t[i + 1])))
 				continue;
 			if (nw && (!strcmp(lw, "half") || !strcmp(lw, "hundred") || !strcmp(lw, "dozen") ||
 				   !strcmp(lw, "quarter")) &&
-			    !(i > 0 && is_word(&s->t[i - 1], "a")))
-				continue; /* "second quarter" is not 0.25 */
+			    !(i > 0 && is_word(&s->t[i - 1], "a")) &&
+			    !(!strcmp(lw, "half") && qualifier_before(s, i, &qb0)))
+				continue; /* "second quarter" is not 0.25; "more than half" is 0.5 */
 			if (nw) {
 				v = nw;
 				have = true;
@@ -333,6 +424,14 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 						have = true;
 						qualifier = vague[k].w;
 						e = i + 2;
+						/* "hundreds of thousands of people", "hundreds of millions of dollars" */
+						if (e + 1 < s->nt && vague_tok(&s->t[e]) && is_word(&s->t[e + 1], "of"))
+							for (size_t k2 = 0; k2 < sizeof(vague) / sizeof(vague[0]); k2++)
+								if (!strcmp(vague[k2].w, s->t[e].lw) && vague[k2].v >= 1e3) {
+									v *= vague[k2].v;
+									e += 2;
+									break;
+								}
 						unit_b = e;
 						unit_e = unit_phrase(lx, s, e);
 						break;
@@ -340,20 +439,49 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				if (!have)
 					continue;
 			}
+		} else if (t->kind == TK_WORD && (is_word(t, "several") || is_word(t, "few")) && i + 1 < s->nt &&
+			   scale_tok(&s->t[i + 1]) >= 100) {
+			/* "several thousand teachers", "a few hundred": the scale, the word as qualifier */
+			v = scale_tok(&s->t[i + 1]);
+			have = true;
+			qualifier = is_word(t, "few") ? "a few" : "several";
+			if (is_word(t, "few") && i > 0 && is_word(&s->t[i - 1], "a"))
+				b = i - 1;
+			e = i + 2;
+			unit_b = e;
+			unit_e = unit_phrase(lx, s, e);
+			if (unit_e > unit_b)
+				e = unit_e;
+		} else if (t->kind == TK_WORD && is_word(t, "twice")) {
+			v = 2;
+			have = true;
+			unit = "times";
 		} else {
 			continue;
 		}
 		if (!have)
 			continue;
 		const char *cur = currency_before(s, b);
+		size_t cwl = 0;
 		if (cur)
 			b--;
-		if (!hyph && !qualifier) {
-			/* range "40-50": skip the upper bound */
+		else if ((cur = currency_word_before(s, b, &cwl)))
+			b -= cwl;
+		if (hyph && cur) {
+			unit = cur; /* "$6.99-a-month" */
+			hyph = false;
+			cur_rate = true;
+		}
+		if (frac_word || cur_rate) {
+			/* "roughly two-thirds" */
+		} else if (!hyph && !qualifier) {
+			/* range "40-50", "four to six services", "75 to 100 people": the lower bound,
+			 * the unit after the upper one */
 			if (e + 1 < s->nt && s->t[e].kind == TK_PUNCT && (s->t[e].s[0] == '-' || s->t[e].n == 3) &&
 			    !(s->t[e].flags & TF_SPACE) && s->t[e + 1].kind == TK_NUM)
 				e += 2;
-			else if (e + 1 < s->nt && is_word(&s->t[e], "to") && s->t[e + 1].kind == TK_NUM && cur)
+			else if (e + 1 < s->nt && is_word(&s->t[e], "to") &&
+				 (s->t[e + 1].kind == TK_NUM || (numword_tok(&s->t[e + 1]) >= 2 && t->kind != TK_NUM)))
 				e += 2;
 			/* scales */
 			while (e < s->nt && s->t[e].kind == TK_WORD) {
@@ -415,8 +543,21 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 					b = i - 1;
 			}
 		}
-		if (unit_e > unit_b)
-			unit = tok_join(a, s, unit_b, unit_e);
+		/* "80% to 90%", "97%–98%": a range of percentages */
+		if (unit && !strcmp(unit, "percent") && e + 2 < s->nt &&
+		    (is_word(&s->t[e], "to") || (s->t[e].kind == TK_PUNCT && (s->t[e].s[0] == '-' || s->t[e].n == 3))) &&
+		    s->t[e + 1].kind == TK_NUM && s->t[e + 2].kind == TK_PUNCT && s->t[e + 2].s[0] == '%')
+			e += 3;
+		if (unit_e > unit_b) {
+			/* a rate after the unit: "1,000 alarms per shift" */
+			size_t re = rate_after(s, unit_e);
+			if (re > unit_e && e == unit_e)
+				e = unit_e = re;
+			const char *code = currency_name(s, unit_b, unit_e);
+			unit = code ? code : tok_join(a, s, unit_b, unit_e);
+		} else if (cur && e < s->nt) {
+			e = rate_after(s, e); /* "$13 a share" */
+		}
 		/* "two months’ worth of munitions" */
 		if (unit_e > unit_b && unit_e < s->nt && (s->t[unit_e].flags & TF_POSS) && e == unit_e) {
 			e++;
@@ -441,6 +582,11 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		out[n].qualifier = qualifier;
 		out[n].unit = unit;
 		n++;
+		/* an age set off by commas after a name: "Webb, 51, was" */
+		if (!unit && t->kind == TK_NUM && e == i + 1 && v >= 1 && v < 120 && v == (double)(long)v && i >= 2 &&
+		    s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == ',' && (s->t[i - 2].flags & TF_CAP) &&
+		    i + 1 < s->nt && s->t[i + 1].kind == TK_PUNCT && s->t[i + 1].s[0] == ',')
+			out[n - 1].unit = "years old";
 		if (e > i + 1)
 			i = e - 1;
 	}
