@@ -103,6 +103,18 @@ static bool is_pron(const struct tok *t, const char *p)
 	return t->kind == TK_WORD && tok_is(t, p);
 }
 
+/* Pronouns that name nobody: a closed list of English */
+static bool indefinite(const struct tok *t)
+{
+	static const char *const w[] = { "nothing", "everything", "something", "anything", "nobody", "everybody",
+					 "somebody", "anybody", "none", "this", "that", "these", "those", "which",
+					 "what", "everyone", "someone", "anyone", "such", "all", "each" };
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (tok_is(t, w[i]))
+			return true;
+	return false;
+}
+
 static bool nominal_tag(uint8_t t)
 {
 	return t == UPOS_NOUN || t == UPOS_PROPN || t == UPOS_PRON || t == UPOS_NUM;
@@ -187,8 +199,8 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 	const struct tok *t = x->s->t;
 	if (b >= e)
 		return false;
-	if (e - b == 1 && t[b].kind == TK_WORD && !(t[b].flags & TF_CAP) && (t[b].wc & (WC_DET | WC_STOP)) &&
-	    !(t[b].wc & WC_PERSONAL))
+	if (e - b == 1 && t[b].kind == TK_WORD && !(t[b].wc & WC_PERSONAL) &&
+	    (indefinite(&t[b]) || (!(t[b].flags & TF_CAP) && (t[b].wc & (WC_DET | WC_STOP)))))
 		return false; /* "this", "that", "nothing" alone */
 	if (plain_np(x, b, e))
 		return true;
@@ -229,8 +241,9 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 			    (k == b || up[k - 1] == UPOS_DET || up[k - 1] == UPOS_ADJ || up[k - 1] == UPOS_PART ||
 			     (up[k - 1] == UPOS_ADV && k - 1 > b && (up[k - 2] == UPOS_DET || up[k - 2] == UPOS_PART))))
 				break;
-			if (g == UPOS_VERB && k > b && k + 1 < e && up[k + 1] == UPOS_ADP && participle(&t[k]))
-				break;
+			if (g == UPOS_VERB && k > b && k + 1 < e && participle(&t[k]) &&
+			    (tok_is(&t[k + 1], "by") || (up[k + 1] == UPOS_ADP && !(t[k - 1].flags & TF_CAP))))
+				break; /* "people briefed on the talks"; not "Swift posted on Twitter" */
 			return false;
 		default:
 			return false;
@@ -391,6 +404,8 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 		 * text: "the Ohio-based company" names it) */
 		const struct antecedent *an = definite && !org ? coref_find(d, ET_ORG, G_UNKNOWN, 0) : NULL;
 		const char *ref = an ? an->text : d->subject_org_name ? d->subject_org_name : d->last_org_name;
+		if (ref && !(ref[0] >= 'A' && ref[0] <= 'Z'))
+			ref = NULL; /* a nominal never stands for another nominal */
 		at->speaker_name = definite && ref && !org ? ref : at->speaker_text;
 		return true;
 	}
@@ -512,12 +527,14 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 	/* "X, who ..., said": a comma, dash or relative pronoun in the phrase must be closed
 	 * by a comma or dash right before the cue */
 	for (size_t j = b + 1; j < k; j++) {
-		if (is_comma(&s->t[j]) || is_dash(&s->t[j]) || is_pron(&s->t[j], "who") ||
-		    is_pron(&s->t[j], "which")) {
+		if (is_comma(&s->t[j]) || is_dash(&s->t[j])) {
 			if (!(is_comma(&s->t[k - 1]) || is_dash(&s->t[k - 1])))
 				return false;
 			break;
 		}
+		/* "A refugee who feared reprisals said": a short relative clause, no commas */
+		if ((is_pron(&s->t[j], "who") || is_pron(&s->t[j], "which")) && k - j > 6)
+			return false;
 	}
 	if (!make_speaker(x, b, k, at))
 		return false;
@@ -895,6 +912,15 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		}
 		if (e->kind != CK_VERB && e->kind != CK_OBJECT)
 			continue;
+		/* "a refugee who feared reprisals said": the verb of a relative clause without
+		 * commas is not the sentence's cue */
+		if (i > 0 && (is_pron(&s->t[i - 1], "who") || is_pron(&s->t[i - 1], "which") ||
+			      (is_pron(&s->t[i - 1], "that") && i > 1 && !(wc(&x, i - 2) & WC_DET) &&
+			       s->t[i - 2].kind == TK_WORD && !(s->t[i - 2].flags & TF_CAP) && !cue_at(&x, i - 2, &ns))) &&
+		    !(i >= 2 && is_comma(&s->t[i - 2]))) {
+			i += len - 1;
+			continue;
+		}
 		/* passive "was announced by the ministry": the agent speaks; without one, the
 		 * subject is what is reported, not who reports it */
 		size_t agent_b, agent_e;
@@ -984,8 +1010,16 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 			const struct lex_entry *e = lex_match_tok(lx->cues, s->t, s->nt, i, &len);
 			if (!e || e->kind != CK_NOUN || (s->t[i].flags & TF_INQ))
 				continue;
+			size_t nb = i + len, ne = nb;
+			while (ne < s->nt && s->t[ne].kind != TK_PUNCT && s->t[ne].kind != TK_QOPEN &&
+			       !is_pron(&s->t[ne], "that") && !(wc(&x, ne) & (WC_VERBISH | WC_SUBCONJ)) && ne - nb < 10)
+				ne++;
 			struct attribution na = { 0 };
-			if (according(&x, i, len, e, &na)) {
+			if (ne > nb && make_speaker(&x, nb, ne, &na)) {
+				na.found = true;
+				na.cue = tok_join(a, s, i, i + len);
+				na.cue_e = i + len;
+				na.stance = e->stance;
 				na.content_b = 0;
 				na.content_e = s->nt;
 				out[n++] = na;

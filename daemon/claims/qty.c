@@ -52,7 +52,7 @@ static const char *const quals[][3] = {
 	{ "over", NULL, NULL },	  { "about", NULL, NULL },    { "around", NULL, NULL },  { "approximately", NULL, NULL },
 	{ "nearly", NULL, NULL }, { "almost", NULL, NULL },   { "some", NULL, NULL },    { "roughly", NULL, NULL },
 	{ "below", NULL, NULL },  { "above", NULL, NULL },    { "under", NULL, NULL },   { "estimated", NULL, NULL },
-	{ "only", NULL, NULL },	  { "just", NULL, NULL },     { "exceeding", NULL, NULL }, { "nearly", NULL, NULL },
+	{ "only", NULL, NULL },	  { "just", NULL, NULL },     { "between", NULL, NULL },     { "exceeding", NULL, NULL }, { "nearly", NULL, NULL },
 };
 
 static const struct {
@@ -281,8 +281,8 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 		if (c & WC_UNIT)
 			break;
 	}
-	/* a list: "new cars, trucks and SUVs" */
-	if (e > i && e + 1 < s->nt) {
+	/* a list: "new cars, trucks and SUVs" (a measure unit heads no list: "335 hp and more") */
+	if (e > i && e + 1 < s->nt && !(s->t[e - 1].wc & WC_UNIT)) {
 		size_t k = e, items = 0;
 		while (k + 1 < s->nt && items < 4) {
 			const struct tok *t = &s->t[k];
@@ -583,8 +583,9 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		out[n].unit = unit;
 		n++;
 		/* an age set off by commas after a name: "Webb, 51, was" */
-		if (!unit && t->kind == TK_NUM && e == i + 1 && v >= 1 && v < 120 && v == (double)(long)v && i >= 2 &&
+		if (!unit && t->kind == TK_NUM && e == i + 1 && v >= 1 && v < 120 && v == (double)(long)v && i >= 3 &&
 		    s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == ',' && (s->t[i - 2].flags & TF_CAP) &&
+		    (s->t[i - 3].flags & TF_CAP) && !(s->t[i - 3].wc & WC_STARTER) && !(s->t[i - 2].wc & WC_STARTER) &&
 		    i + 1 < s->nt && s->t[i + 1].kind == TK_PUNCT && s->t[i + 1].s[0] == ',')
 			out[n - 1].unit = "years old";
 		if (e > i + 1)
