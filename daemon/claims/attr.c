@@ -68,6 +68,28 @@ static bool is_dash(const struct tok *t)
 				       (t->n == 2 && t->s[0] == '-' && t->s[1] == '-'));
 }
 
+/* Cue words in another sense: "claimed victory" (won), "added to his titles" (increased). */
+static bool not_reporting(const struct sentence *s, size_t i, size_t len)
+{
+	static const char *const won[] = { "victory", "victories", "credit", "title", "titles", "win", "seat",
+					   "seats", "gold", "lives", "life", "crown", "lead", "record", "prize", "top" };
+	size_t k = i + len;
+	if (k >= s->nt)
+		return false;
+	const struct tok *c = &s->t[i], *n = &s->t[k];
+	if (tok_is(c, "claimed") || tok_is(c, "claims") || tok_is(c, "claim") || tok_is(c, "claiming")) {
+		if (k + 1 < s->nt && (tok_is(n, "the") || tok_is(n, "a") || tok_is(n, "his") || tok_is(n, "her") ||
+				      tok_is(n, "their") || tok_is(n, "its")))
+			n = &s->t[k + 1];
+		for (size_t j = 0; j < sizeof(won) / sizeof(won[0]); j++)
+			if (tok_is(n, won[j]))
+				return true;
+	}
+	if ((tok_is(c, "added") || tok_is(c, "adds") || tok_is(c, "add")) && tok_is(n, "to"))
+		return true;
+	return false;
+}
+
 /* A cue at token i that is a reporting verb here (not a noun after a determiner, not
  * inside quotes). */
 static const struct lex_entry *cue_at(const struct actx *x, size_t i, size_t *ret_len)
@@ -87,6 +109,8 @@ static const struct lex_entry *cue_at(const struct actx *x, size_t i, size_t *re
 			/* fine: "...," he said. */
 		}
 	}
+	if (not_reporting(s, i, *ret_len))
+		return NULL;
 	if (e->kind == CK_OBJECT) {
 		bool ok = false;
 		for (size_t k = i + *ret_len; k < s->nt && k < i + *ret_len + 4; k++)
@@ -202,6 +226,10 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 	if (e - b == 1 && t[b].kind == TK_WORD && !(t[b].wc & WC_PERSONAL) &&
 	    (indefinite(&t[b]) || (!(t[b].flags & TF_CAP) && (t[b].wc & (WC_DET | WC_STOP)))))
 		return false; /* "this", "that", "nothing" alone */
+	if (t[b].kind == TK_WORD && (tok_is(&t[b], "which") || tok_is(&t[b], "who") || tok_is(&t[b], "whose") ||
+				     tok_is(&t[b], "whom") || tok_is(&t[b], "where") || tok_is(&t[b], "when") ||
+				     tok_is(&t[b], "what")))
+		return false; /* "which the company's founder announced" */
 	if (plain_np(x, b, e))
 		return true;
 	if (getenv("TAGDBG")) { char *j = tok_join(x->a, x->s, b, e); fprintf(stderr, "TAG [%s]\n", j); }
@@ -241,6 +269,9 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 			    (k == b || up[k - 1] == UPOS_DET || up[k - 1] == UPOS_ADJ || up[k - 1] == UPOS_PART ||
 			     (up[k - 1] == UPOS_ADV && k - 1 > b && (up[k - 2] == UPOS_DET || up[k - 2] == UPOS_PART))))
 				break;
+			if (g == UPOS_VERB && k > b && k + 1 < e && up[k - 1] == UPOS_NOUN && strlen(t[k].lw) > 4 &&
+			    !strcmp(t[k].lw + strlen(t[k].lw) - 3, "ing") && up[k + 1] != UPOS_ADP)
+				break; /* "a group representing rural counties" */
 			if (g == UPOS_VERB && k > b && k + 1 < e && participle(&t[k]) &&
 			    (tok_is(&t[k + 1], "by") || (up[k + 1] == UPOS_ADP && !(t[k - 1].flags & TF_CAP))))
 				break; /* "people briefed on the talks"; not "Swift posted on Twitter" */
@@ -349,6 +380,13 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 		at->speaker_plural = true;
 		at->speaker_type = ET_GROUP;
 		at->speaker_name = d->last_plural_text ? d->last_plural_text : at->speaker_text;
+		/* "they said in a statement": the organisation that spoke just before */
+		const struct antecedent *an = is_pron(t0, "they") ? coref_find(d, ET_ORG, G_UNKNOWN, 3) : NULL;
+		if (an && an->spoke) {
+			at->speaker_text = an->text;
+			at->speaker_name = an->name;
+			at->speaker_type = ET_ORG;
+		}
 		return true;
 	}
 	if (e - b == 1 && (is_pron(t0, "i") || is_pron(t0, "you")))
@@ -536,8 +574,16 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 		if ((is_pron(&s->t[j], "who") || is_pron(&s->t[j], "which")) && k - j > 6)
 			return false;
 	}
-	if (!make_speaker(x, b, k, at))
-		return false;
+	if (!make_speaker(x, b, k, at)) {
+		/* "The group that owns her music, Big Machine, says": the name in commas */
+		if (!(k - 1 > b && is_comma(&s->t[k - 1])))
+			return false;
+		size_t r = k - 1;
+		while (r > b && !is_comma(&s->t[r - 1]))
+			r--;
+		if (r <= b || r + 1 >= k || !make_speaker(x, r, k - 1, at))
+			return false;
+	}
 	/* the phrase must run up to the cue (only auxiliaries, adverbs, a time between) */
 	at->found = true;
 	at->cue = tok_join(x->a, s, c, c + clen);
@@ -606,7 +652,11 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 		return false;
 	/* apposition: "Jessica Caldwell, Edmunds' executive director, said" */
 	size_t bb = b;
-	if (is_comma(&s->t[b - 1]) && !(s->t[b].flags & TF_CAP) && !(wc(x, b) & WC_DET) && b >= 2) {
+	/* ... "Mayer, Disney's chairman of ..., said", "Peschorn, who serves in ..., said" */
+	bool appos = (!(s->t[b].flags & TF_CAP) && !(wc(x, b) & WC_DET)) ||
+		     (s->t[b].flags & TF_POSS) || (b + 1 < end && (s->t[b + 1].flags & TF_POSS)) ||
+		     is_pron(&s->t[b], "who") || is_pron(&s->t[b], "which");
+	if (is_comma(&s->t[b - 1]) && appos && b >= 2) {
 		size_t q = b - 1, r = q;
 		while (r > 0 && !is_comma(&s->t[r - 1]) && s->t[r - 1].kind != TK_QCLOSE && q - r < 6)
 			r--;

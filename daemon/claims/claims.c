@@ -643,7 +643,7 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			if (before_pron) {
 				d->last_person_text = x->m[k].text;
 				d->last_person_name = x->m[k].name;
-				coref_note(d, x->m[k].text, x->m[k].name, ET_PERSON);
+				coref_note(d, x->m[k].text, x->m[k].name, ET_PERSON, false);
 				note_gender(d, x->s, x->m, x->nm, k);
 			}
 		}
@@ -663,7 +663,7 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			const struct mention *mk = &x->m[k];
 			bool credit = mk->b > 0 && (tok_is(&x->s->t[mk->b - 1], "told") || tok_is(&x->s->t[mk->b - 1], "to"));
 			if (mk->type == ET_PERSON || !credit) /* "told Reuters" names no antecedent */
-				coref_note(d, mk->text, mk->name, mk->type);
+				coref_note(d, mk->text, mk->name, mk->type, false);
 			if (mk->type == ET_PERSON)
 				note_gender(d, x->s, x->m, x->nm, k);
 		}
@@ -671,7 +671,7 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			if (x->at[k].found && x->at[k].speaker_text && x->at[k].speaker_name &&
 			    x->at[k].speaker_name[0] >= 'A' && x->at[k].speaker_name[0] <= 'Z' && !x->at[k].from_context &&
 			    !x->at[k].speaker_plural)
-				coref_note(d, x->at[k].speaker_text, x->at[k].speaker_name, x->at[k].speaker_type);
+				coref_note(d, x->at[k].speaker_text, x->at[k].speaker_name, x->at[k].speaker_type, true);
 		for (size_t k = 0; k < x->nm; k++) {
 			if (x->m[k].type == ET_PERSON) {
 				d->last_person_text = x->m[k].text;

@@ -191,6 +191,7 @@ struct antecedent {
 	uint8_t type;            /* ET_PERSON or ET_ORG (groups count as organisations) */
 	uint8_t gender;          /* enum gender, for persons */
 	uint32_t sent;           /* sentence number of the last mention */
+	bool spoke;              /* was a speaker (salient: "he", "they" prefer it) */
 };
 struct discourse {
 	struct antecedent ante[COREF_MAX]; /* named people and organisations, oldest first */
@@ -221,7 +222,7 @@ void ent_remember(struct discourse *d, const struct mention *m, size_t n);
 
 /* ---- coreference (coref.c) ---- */
 /* Notes a named person or organisation (other types are ignored) as the most recent. */
-void coref_note(struct discourse *d, const char *text, const char *name, uint8_t type);
+void coref_note(struct discourse *d, const char *text, const char *name, uint8_t type, bool spoke);
 /* Sets the gender of a noted person when it is not known yet. */
 void coref_gender(struct discourse *d, const char *name, uint8_t gender);
 /* The most recent antecedent of the type (ET_PERSON, or any organisation type) and, for a
