@@ -382,7 +382,7 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 		at->speaker_name = d->last_plural_text ? d->last_plural_text : at->speaker_text;
 		/* "they said in a statement": the organisation that spoke just before */
 		const struct antecedent *an = is_pron(t0, "they") ? coref_find(d, ET_ORG, G_UNKNOWN, 3) : NULL;
-		if (an && an->spoke) {
+		if (an && an->spoke && !(d->last_plural_text && d->last_plural_sent >= an->sent)) {
 			at->speaker_text = an->text;
 			at->speaker_name = an->name;
 			at->speaker_type = ET_ORG;
@@ -581,7 +581,8 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 		size_t r = k - 1;
 		while (r > b && !is_comma(&s->t[r - 1]))
 			r--;
-		if (r <= b || r + 1 >= k || !make_speaker(x, r, k - 1, at))
+		if (r <= b || r + 1 >= k || !(s->t[r].flags & TF_CAP) || (s->t[r].wc & WC_STARTER) ||
+		    !make_speaker(x, r, k - 1, at))
 			return false;
 	}
 	/* the phrase must run up to the cue (only auxiliaries, adverbs, a time between) */
@@ -595,6 +596,29 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 	at->content_b = cs;
 	at->content_e = s->nt;
 	return true;
+}
+
+/* "Mayer, the studio's head of streaming, said": a determiner phrase with a role (a title,
+ * a role noun, a possessive) after a name of capitalised words set off by a comma. */
+static bool role_apposition(const struct actx *x, size_t b, size_t end)
+{
+	const struct sentence *s = x->s;
+	if (!(wc(x, b) & WC_DET) || b < 2 || !is_comma(&s->t[b - 1]))
+		return false;
+	bool role = false;
+	for (size_t k = b + 1; k < end && !role; k++)
+		role = (s->t[k].flags & TF_POSS) || (wc(x, k) & WC_ROLE) ||
+		       lex_match_tok(x->lx->titles, s->t, s->nt, k, NULL) != NULL;
+	if (!role)
+		return false;
+	size_t r = b - 1, names = 0;
+	while (r > 0 && !is_comma(&s->t[r - 1]) && s->t[r - 1].kind != TK_QCLOSE && names < 5) {
+		if (!(s->t[r - 1].flags & TF_CAP) || (s->t[r - 1].wc & WC_STARTER))
+			return false;
+		r--;
+		names++;
+	}
+	return names >= 1 && names <= 4 && r > 0;
 }
 
 /* "Y, X said." / "“Y,” X said in a statement." / "Y, said X." */
@@ -640,6 +664,31 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 			}
 		}
 	}
+	/* "Y, Mayer, the studio's head of streaming, said": a name and its apposition in
+	 * commas before the cue */
+	if (c >= 4 && is_comma(&s->t[c - 1])) {
+		size_t q = c - 1, r = q;
+		while (r > 0 && !is_comma(&s->t[r - 1]) && s->t[r - 1].kind != TK_QCLOSE && q - r < 14)
+			r--;
+		if (r >= 2 && r < q && is_comma(&s->t[r - 1])) {
+			bool ap = (!(s->t[r].flags & TF_CAP) && !(wc(x, r) & WC_DET)) || role_apposition(x, r, q) ||
+				  is_pron(&s->t[r], "who") || is_pron(&s->t[r], "which");
+			size_t nq = r - 1, nb = nq;
+			while (nb > 0 && !is_comma(&s->t[nb - 1]) && s->t[nb - 1].kind != TK_QCLOSE && nq - nb < 6)
+				nb--;
+			struct attribution tmp = *at;
+			if (ap && nb > 0 && nb < nq && (s->t[nb].flags & TF_CAP) && make_speaker(x, nb, nq, &tmp)) {
+				*at = tmp;
+				at->found = true;
+				at->cue = tok_join(x->a, s, c, c + clen);
+				at->cue_e = c + clen;
+				at->stance = e->stance;
+				at->content_b = 0;
+				at->content_e = nb - 1;
+				return true;
+			}
+		}
+	}
 	/* normal: boundary, speaker, [aux], cue */
 	size_t k = c;
 	while (k > 0 && (wc(x, k - 1) & WC_AUX))
@@ -655,7 +704,7 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 	/* ... "Mayer, Disney's chairman of ..., said", "Peschorn, who serves in ..., said" */
 	bool appos = (!(s->t[b].flags & TF_CAP) && !(wc(x, b) & WC_DET)) ||
 		     (s->t[b].flags & TF_POSS) || (b + 1 < end && (s->t[b + 1].flags & TF_POSS)) ||
-		     is_pron(&s->t[b], "who") || is_pron(&s->t[b], "which");
+		     is_pron(&s->t[b], "who") || is_pron(&s->t[b], "which") || role_apposition(x, b, end);
 	if (is_comma(&s->t[b - 1]) && appos && b >= 2) {
 		size_t q = b - 1, r = q;
 		while (r > 0 && !is_comma(&s->t[r - 1]) && s->t[r - 1].kind != TK_QCLOSE && q - r < 6)

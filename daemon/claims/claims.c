@@ -684,8 +684,10 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			}
 		}
 		const char *pl = plural_list(a, x->s, x->m, x->nm);
-		if (pl)
+		if (pl) {
 			d->last_plural_text = pl;
+			d->last_plural_sent = d->sent_no;
+		}
 		for (size_t k = 0; k < x->nat; k++)
 			if (x->at[k].found && x->at[k].speaker_plural)
 				d->last_plural_text = x->at[k].speaker_text;

@@ -205,6 +205,7 @@ struct discourse {
 	uint8_t last_speaker_type;
 	bool last_speaker_plural;
 	const char *last_plural_text;   /* previous plural subject, for "They" */
+	uint32_t last_plural_sent;      /* the sentence that named it (a list of names) */
 	const char *last_person_text, *last_person_name;
 	const char *last_org_text, *last_org_name;
 	const char *subject_org_name; /* last organisation that led a sentence or spoke */

@@ -670,6 +670,27 @@ static void test_quantities_in_context(void **state)
 	json_decref(a);
 }
 
+static void test_apposition_and_other_senses(void **state)
+{
+	(void)state;
+	json_t *a = run("\u201cWe lost 3 clients,\u201d Mayer, the studio's head of streaming, said on Tuesday.\n\n"
+			"The group that owns most of her songs, Big Machine, says she may play 5 of them.\n\n"
+			"Orbis Motors said 3 plants would close.\n\nThey said in a statement that 40 dealers had closed.");
+	assert_string_equal(speaker(must(a, "3 clients")), "Mayer");
+	assert_string_equal(speaker(must(a, "5 of them")), "Big Machine");
+	assert_string_equal(speaker(must(a, "40 dealers")), "Orbis Motors");
+	json_decref(a);
+	/* near misses: cue words in another sense, a relative pronoun is no speaker */
+	a = run("The mayor claimed victory with 52 percent of the vote.\n\n"
+		"Patton added to his 4 state titles on Saturday.\n\n"
+		"The lander uses the Blue Moon design, which the company's founder announced in 2019 for 3 "
+		"missions.");
+	assert_null(speaker(must(a, "claimed victory")));
+	assert_null(speaker(must(a, "state titles")));
+	assert_null(speaker(must(a, "Blue Moon")));
+	json_decref(a);
+}
+
 /* Without a part-of-speech model the rules that need no tags still run. */
 static void test_without_tagger(void **state)
 {
@@ -732,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_coref_resolver),
 		cmocka_unit_test(test_stance_clause_scope),
 		cmocka_unit_test(test_quantities_in_context),
+		cmocka_unit_test(test_apposition_and_other_senses),
 		cmocka_unit_test(test_without_tagger),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
