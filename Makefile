@@ -70,18 +70,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclaimd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libclaimd.a $(LIBS) -lcmocka
 
 # The part-of-speech model (conf/lexicon/tagger.model), retrained from the UD English Web
-# Treebank when $(SHARED)/ud-en-ewt is there; the shipped file is used otherwise.
+# Treebank when $(SHARED)/ud-en-ewt is there (with WordNet's word classes, from Debian's
+# wordnet-base, installed then); the shipped file is used otherwise.
 UD := $(SHARED)/ud-en-ewt
+WORDNET ?= /usr/share/wordnet
 $(BUILD)/tools/train_tagger: tools/train_tagger.c $(BUILD)/libclaimd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libclaimd.a $(LIBS)
 
 model: $(BUILD)/tools/train_tagger
 	@if [ -f $(UD)/en_ewt-ud-train.conllu.gz ] && [ -f $(UD)/en_ewt-ud-dev.conllu.gz ]; then \
+	  $(MAKE) --no-print-directory deps DEB_PKGS=wordnet-base && \
 	  mkdir -p $(BUILD)/ud && \
 	  gzip -dc $(UD)/en_ewt-ud-train.conllu.gz > $(BUILD)/ud/train.conllu && \
 	  gzip -dc $(UD)/en_ewt-ud-dev.conllu.gz > $(BUILD)/ud/dev.conllu && \
-	  $(BUILD)/tools/train_tagger --iter $(MODEL_ITER) --dev $(BUILD)/ud/dev.conllu \
+	  $(BUILD)/tools/train_tagger --iter $(MODEL_ITER) --dev $(BUILD)/ud/dev.conllu --wordnet $(WORDNET) \
 	    -o conf/lexicon/tagger.model $(BUILD)/ud/train.conllu; \
 	else echo "model: skipped ($(UD) not found; conf/lexicon/tagger.model is kept)"; fi
 MODEL_ITER ?= 12

@@ -79,7 +79,7 @@ struct conllu_tok {
 	char *form;
 	uint8_t upos;     /* UPOS_COUNT when "_" or unknown */
 	uint32_t head;    /* 1-based, 0 root */
-	char deprel[24];  /* without the subtype */
+	char deprel[32];  /* with its subtype: "nmod:poss" */
 	bool space_after;
 	uint32_t mwt_end; /* first word of a multiword token "don't": index of its last word + 1, else 0 */
 	char *mwt_form;   /* that token's surface form */
@@ -94,20 +94,31 @@ struct conllu_sent {
  * 0 at end of file, or -errno (-EINVAL on a malformed line, with the line number in err). */
 int conllu_next(FILE *fp, struct conllu_sent *s, size_t *lineno, char *err, size_t errlen);
 void conllu_release(struct conllu_sent *s);
+/* The sentence's text cut by the claim stage's tokenizer, each token tagged as the
+ * treebank word that heads the characters it covers (an "amod" noun or verb as ADJ: the
+ * "Ohio-based" of "Ohio-based company"), a multiword token ("don't") as its first word.
+ * Returns 0 and new arrays (*ret_w points into *ret_text; free all three), or -EINVAL
+ * when the tokens cannot be aligned, -ENOMEM. */
+int conllu_claim_tokens(const struct conllu_sent *s, char **ret_text, struct tag_word **ret_w, uint8_t **ret_tags,
+			size_t *ret_n);
 
 /* ---- for the trainer (tools/train_tagger.c): the model's feature extraction ---- */
 
-#define TAG_NFEAT_MAX 40
+#define TAG_NFEAT_MAX 64
 /* Per-token word features, computed once per token. */
 struct tag_wf {
-	uint32_t h[12];
+	uint32_t h[13];
 	uint32_t dict; /* key in the tag dictionary */
 };
-void tag_word_features(const char *s, size_t n, struct tag_wf *ret);
+struct tag_lex;
+void tag_word_features(const struct tag_lex *lx, const char *s, size_t n, struct tag_wf *ret);
+
 /* Features of token i given the word features of the sentence and the two previous tags
- * (UPOS_COUNT, UPOS_COUNT + 1 for sentence start). Writes up to TAG_NFEAT_MAX keys,
- * returns how many. */
-size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, unsigned p2, uint32_t *out);
+ * (UPOS_COUNT, UPOS_COUNT + 1 for sentence start). The tagger makes two passes, left to
+ * right: the second (r: the first pass's tags of the sentence; NULL in the first) also
+ * sees the tags guessed to the right. Writes up to TAG_NFEAT_MAX keys, returns how many. */
+size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, unsigned p2, const uint8_t *r,
+		    uint32_t *out);
 /* Model files: written by the trainer, read by tagger_load(). dict: n_dict keys and tags;
  * features: n_feat keys sorted ascending, with cnt[i] (tag, weight) pairs each, in order,
  * in etag[] and ew[]; scores are ew * scale. */
@@ -120,7 +131,34 @@ struct tag_model_data {
 	const uint8_t *etag;
 	const int16_t *ew;
 	float scale;
+	size_t n_lex;
+	const uint32_t *lex_key; /* tag_lex_key() of a lower-case word */
+	const uint16_t *lex_mask;
 };
 int tag_model_write(FILE *fp, const struct tag_model_data *m);
+
+/* The word-class lexicon: lower-case words (lemmas, and the irregular forms WordNet lists)
+ * with their classes; inflections ("killed", "soldiers") are found from their lemma. */
+#define TLX_N 1       /* noun lemma */
+#define TLX_NPL 2     /* plural noun ("soldiers", "children") */
+#define TLX_V 4       /* verb lemma */
+#define TLX_VS 8      /* verb -s */
+#define TLX_VED 16    /* verb -ed, or an irregular past ("went") */
+#define TLX_VING 32   /* verb -ing */
+#define TLX_A 64      /* adjective */
+#define TLX_ACMP 128  /* comparative or superlative adjective */
+#define TLX_R 256     /* adverb */
+#define TLX_LY 512    /* adjective + "ly" */
+#define TLX_NONE 1024 /* a lower-case word the lexicon does not know */
+struct tag_lex {
+	uint32_t *key;
+	uint16_t *mask;
+	uint32_t cap_mask;
+	size_t n;
+};
+uint32_t tag_lex_key(const char *lower, size_t n);
+/* From n (key, classes) pairs (a key may repeat: classes add up). */
+int tag_lex_build(const uint32_t *keys, const uint16_t *masks, size_t n, struct tag_lex **ret);
+struct tag_lex *tag_lex_free(struct tag_lex *lx);
 
 #endif
