@@ -777,52 +777,92 @@ static inline bool nominal(uint8_t t)
 	return t == UPOS_NOUN || t == UPOS_PROPN;
 }
 
-/* Premodifiers: DET? (ADJ|NUM|NOUN|PROPN|ADV-before-ADJ|possessive)* then a nominal head;
- * a pronoun alone (or a possessive pronoun before a noun phrase). */
+static bool word_is(const struct tag_word *w, size_t i, const char *lw)
+{
+	size_t n = strlen(lw);
+	if (!w || !w[i].s || w[i].n != n)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (c_tolower((unsigned char)w[i].s[k]) != lw[k])
+			return false;
+	return true;
+}
+
+/* "his", "their": a pronoun that opens a noun phrase */
+static bool poss_pronoun(const struct tag_word *w, size_t i)
+{
+	static const char *const pp[] = { "my", "your", "his", "her", "its", "our", "their", "whose" };
+	for (size_t k = 0; k < sizeof(pp) / sizeof(pp[0]); k++)
+		if (word_is(w, i, pp[k]))
+			return true;
+	return false;
+}
+
+/* "$", "£", "€" before a number: "$ 15 million" is a noun phrase */
+static bool currency(const uint8_t *upos, const struct tag_word *w, size_t i, size_t n)
+{
+	if (upos[i] != UPOS_SYM || i + 1 >= n || upos[i + 1] != UPOS_NUM || !w || !w[i].s)
+		return false;
+	const char *s = w[i].s;
+	return (w[i].n == 1 && s[0] == '$') || (w[i].n == 2 && !memcmp(s, "\xc2\xa3", 2)) ||
+	       (w[i].n == 3 && !memcmp(s, "\xe2\x82\xac", 3)) || (w[i].n == 2 && !memcmp(s, "\xc2\xa5", 2));
+}
+
+/* DET? (ADJ|NUM|NOUN|PROPN|ADV before ADJ|participle before a noun|possessive)* and a
+ * nominal head; a pronoun alone; a possessive pronoun opens a noun phrase like a
+ * determiner. */
 size_t np_chunks(const uint8_t *upos, const struct tag_word *w, size_t n, struct np_chunk *out, size_t max)
 {
 	size_t k = 0, i = 0;
 	while (i < n && k < max) {
 		uint8_t t = upos[i];
-		if (t == UPOS_PRON) {
-			/* "his" before a noun: determiner-like, the noun phrase goes on */
-			size_t j = i + 1;
-			bool more = j < n && (nominal(upos[j]) || upos[j] == UPOS_ADJ || upos[j] == UPOS_NUM);
-			if (!more) {
-				out[k++] = (struct np_chunk){ (uint32_t)i, (uint32_t)i + 1, (uint32_t)i };
-				i++;
-				continue;
-			}
+		bool opener = t == UPOS_DET || (t == UPOS_PRON && poss_pronoun(w, i)) || currency(upos, w, i, n);
+		if (t == UPOS_PRON && !opener) {
+			out[k++] = (struct np_chunk){ (uint32_t)i, (uint32_t)i + 1, (uint32_t)i };
+			i++;
+			continue;
 		}
-		if (!(t == UPOS_DET || t == UPOS_PRON || t == UPOS_ADJ || t == UPOS_NUM || nominal(t) ||
+		if (!(opener || t == UPOS_ADJ || t == UPOS_NUM || nominal(t) ||
 		      (t == UPOS_ADV && i + 1 < n && (upos[i + 1] == UPOS_ADJ || upos[i + 1] == UPOS_NUM)))) {
 			i++;
 			continue;
 		}
 		size_t b = i, j = i;
-		if (upos[j] == UPOS_DET || upos[j] == UPOS_PRON)
+		if (opener)
 			j++;
-		size_t head = SIZE_MAX, end = j;
+		size_t head = SIZE_MAX, end = j, ph = SIZE_MAX, pe = 0;
 		while (j < n) {
 			uint8_t u = upos[j];
-			if (nominal(u) || u == UPOS_NUM) {
-				head = j;
+			bool next_nom = j + 1 < n && (nominal(upos[j + 1]) || upos[j + 1] == UPOS_ADJ);
+			if (nominal(u) || u == UPOS_NUM || (u == UPOS_SYM && j > b && upos[j - 1] == UPOS_NUM && word_is(w, j, "%"))) {
+				head = j; /* "3.5 %": the sign heads it, as in the treebank */
 				end = j + 1;
 				j++;
-			} else if (u == UPOS_ADJ || (u == UPOS_ADV && j + 1 < n && upos[j + 1] == UPOS_ADJ)) {
+			} else if (currency(upos, w, j, n) && head == SIZE_MAX) {
+				j++; /* "the $ 2.5 billion deal" */
+			} else if (u == UPOS_ADJ || (u == UPOS_ADV && j + 1 < n && (upos[j + 1] == UPOS_ADJ || upos[j + 1] == UPOS_NUM))) {
 				j++;
-			} else if (u == UPOS_PUNCT && w && w[j].n == 1 && w[j].s[0] == '-' && head != SIZE_MAX &&
-				   j + 1 < n && (nominal(upos[j + 1]) || upos[j + 1] == UPOS_ADJ)) {
-				j++; /* "Al - Zaman", "U.S. - backed" split by the treebank's tokens */
+			} else if (u == UPOS_VERB && head == SIZE_MAX && j > b && next_nom &&
+				   (upos[j - 1] == UPOS_DET || upos[j - 1] == UPOS_ADJ || upos[j - 1] == UPOS_PRON ||
+				    upos[j - 1] == UPOS_ADV)) {
+				j++; /* "the occupied territories", "its revised forecast" */
+			} else if (u == UPOS_PUNCT && w && w[j].n == 1 && w[j].s[0] == '-' && head != SIZE_MAX && next_nom) {
+				j++; /* "Al - Zaman", "U.S. - backed": the treebank's tokens */
 			} else if (head != SIZE_MAX && is_poss(upos, w, j) && j + 1 < n &&
-				   (nominal(upos[j + 1]) || upos[j + 1] == UPOS_ADJ || upos[j + 1] == UPOS_NUM)) {
-				j++; /* "the company 's chief" */
+				   (next_nom || upos[j + 1] == UPOS_NUM || upos[j + 1] == UPOS_VERB)) {
+				ph = head; /* "the company 's chief executive" */
+				pe = end;
 				head = SIZE_MAX;
+				j++;
 			} else if (u == UPOS_DET && head == SIZE_MAX && j == b + 1 && upos[b] == UPOS_DET) {
 				j++; /* "all the" */
 			} else {
 				break;
 			}
+		}
+		if (head == SIZE_MAX && ph != SIZE_MAX) {
+			head = ph; /* "the company 's" and no noun after it */
+			end = pe;
 		}
 		if (head == SIZE_MAX) {
 			/* no head: a lone determiner or adjective; "the poor" stays out */
