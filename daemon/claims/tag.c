@@ -371,9 +371,16 @@ size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, un
 
 /* ---- the loaded model ---- */
 
+/* A feature: its first two (tag, weight) entries inline (one cache line holds four
+ * slots), the others at ent[off]. An entry is tag << 16 | (uint16_t)weight. */
+struct slot {
+	uint32_t key;
+	uint32_t val; /* off << 5 | count */
+	uint32_t e[2];
+};
+
 struct tagger {
-	uint32_t *keys;   /* open addressing, 0 empty */
-	uint32_t *vals;   /* entry offset << 5 | count */
+	struct slot *slots; /* open addressing on the feature key, 0 empty */
 	uint32_t mask;
 	uint32_t *dkeys;  /* tag dictionary, open addressing */
 	uint8_t *dtags;
@@ -387,8 +394,7 @@ struct tagger *tagger_free(struct tagger *t)
 {
 	if (!t)
 		return NULL;
-	free(t->keys);
-	free(t->vals);
+	free(t->slots);
 	free(t->dkeys);
 	free(t->dtags);
 	free(t->ent);
@@ -455,12 +461,11 @@ static int load_buf(const unsigned char *b, size_t len, struct tagger **ret, cha
 	uint32_t cap = pow2_at_least(nf), dcap = pow2_at_least(nd);
 	t->mask = cap - 1;
 	t->dmask = dcap - 1;
-	t->keys = calloc(cap, sizeof(uint32_t));
-	t->vals = calloc(cap, sizeof(uint32_t));
+	t->slots = calloc(cap, sizeof(struct slot));
 	t->dkeys = calloc(dcap, sizeof(uint32_t));
 	t->dtags = calloc(dcap, 1);
 	t->ent = malloc((ne ? ne : 1) * sizeof(uint32_t));
-	if (!t->keys || !t->vals || !t->dkeys || !t->dtags || !t->ent)
+	if (!t->slots || !t->dkeys || !t->dtags || !t->ent)
 		goto nomem;
 	for (uint32_t i = 0; i < nd; i++) {
 		uint32_t k = rd32(dk + 4 * (size_t)i);
@@ -472,18 +477,30 @@ static int load_buf(const unsigned char *b, size_t len, struct tagger **ret, cha
 		t->dkeys[j] = k;
 		t->dtags[j] = dt[i];
 	}
-	uint32_t off = 0;
+	for (uint32_t i = 0; i < ne; i++)
+		if (et[i] >= UPOS_COUNT)
+			goto bad;
+	uint32_t off = 0, rest = 0;
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t k = rd32(fk + 4 * (size_t)i), c = fc[i];
 		if (!k || c == 0 || c > UPOS_COUNT || off + c > ne)
 			goto bad;
 		uint32_t j = fmix(k) & t->mask;
-		while (t->keys[j] && t->keys[j] != k)
+		while (t->slots[j].key && t->slots[j].key != k)
 			j = (j + 1) & t->mask;
-		if (t->keys[j])
+		if (t->slots[j].key)
 			goto bad; /* duplicate key */
-		t->keys[j] = k;
-		t->vals[j] = off << 5 | c;
+		struct slot *sl = &t->slots[j];
+		sl->key = k;
+		sl->val = rest << 5 | c;
+		for (uint32_t e = 0; e < c; e++) {
+			uint16_t w = (uint16_t)(ew[2 * (size_t)(off + e)] | ew[2 * (size_t)(off + e) + 1] << 8);
+			uint32_t v = (uint32_t)et[off + e] << 16 | w;
+			if (e < 2)
+				sl->e[e] = v;
+			else
+				t->ent[rest++] = v;
+		}
 		off += c;
 	}
 	if (off != ne)
@@ -504,12 +521,6 @@ static int load_buf(const unsigned char *b, size_t len, struct tagger **ret, cha
 			goto nomem;
 		if (lr < 0)
 			goto bad;
-	}
-	for (uint32_t i = 0; i < ne; i++) {
-		if (et[i] >= UPOS_COUNT)
-			goto bad;
-		uint16_t w = (uint16_t)(ew[2 * (size_t)i] | ew[2 * (size_t)i + 1] << 8);
-		t->ent[i] = (uint32_t)et[i] << 16 | w;
 	}
 	*ret = t;
 	return 0;
@@ -660,16 +671,26 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 		int tag = dict_tag(t, wf[i].dict);
 		if (tag < 0) {
 			int32_t sc[UPOS_COUNT] = { 0 };
+			uint32_t pos[TAG_NFEAT_MAX];
 			size_t nf = tag_features(wf, n, i, p1, p2, r, f);
+			/* ask for every slot first: the misses overlap */
 			for (size_t k = 0; k < nf; k++) {
-				uint32_t j = fmix(f[k]) & t->mask, key;
-				while ((key = t->keys[j]) && key != f[k])
+				pos[k] = fmix(f[k]) & t->mask;
+				__builtin_prefetch(&t->slots[pos[k]]);
+			}
+			for (size_t k = 0; k < nf; k++) {
+				uint32_t j = pos[k], key;
+				while ((key = t->slots[j].key) && key != f[k])
 					j = (j + 1) & t->mask;
 				if (!key)
 					continue;
-				uint32_t v = t->vals[j];
-				const uint32_t *e = t->ent + (v >> 5);
-				for (uint32_t c = v & 31; c; c--, e++)
+				const struct slot *sl = &t->slots[j];
+				uint32_t c = sl->val & 31;
+				sc[sl->e[0] >> 16] += (int16_t)(uint16_t)sl->e[0];
+				if (c > 1)
+					sc[sl->e[1] >> 16] += (int16_t)(uint16_t)sl->e[1];
+				const uint32_t *e = t->ent + (sl->val >> 5);
+				for (c = c > 2 ? c - 2 : 0; c; c--, e++)
 					sc[*e >> 16] += (int16_t)(uint16_t)*e;
 			}
 			tag = 0;
@@ -686,7 +707,7 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 /* Word features of n words, got through fill(ctx, i, &s, &len), then tags. */
 typedef void (*word_at_fn)(const void *ctx, size_t i, const char **s, size_t *n);
 
-static int tag_with(const struct tagger *t, const void *ctx, word_at_fn at, size_t n, uint8_t *upos)
+static int tag_with(const struct tagger *t, const void *ctx, word_at_fn at, size_t n, uint8_t *upos, bool fast)
 {
 	if (n == 0)
 		return 0;
@@ -710,8 +731,12 @@ static int tag_with(const struct tagger *t, const void *ctx, word_at_fn at, size
 		at(ctx, i, &s, &len);
 		tag_word_features(t->lex, s, len, &wf[i]);
 	}
-	tag_pass(t, wf, n, NULL, first);
-	tag_pass(t, wf, n, first, upos);
+	if (fast) {
+		tag_pass(t, wf, n, NULL, upos);
+	} else {
+		tag_pass(t, wf, n, NULL, first);
+		tag_pass(t, wf, n, first, upos);
+	}
 	if (wf != stack) {
 		free(wf);
 		free(first);
@@ -742,17 +767,27 @@ static void at_tok(const void *ctx, size_t i, const char **s, size_t *n)
 
 int tagger_tag(const struct tagger *t, const char *const *words, size_t n, uint8_t *upos)
 {
-	return tag_with(t, words, at_cstr, n, upos);
+	return tag_with(t, words, at_cstr, n, upos, false);
 }
 
 int tagger_tag_words(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos)
 {
-	return tag_with(t, w, at_word, n, upos);
+	return tag_with(t, w, at_word, n, upos, false);
 }
 
 int tagger_tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos)
 {
-	return tag_with(t, tk, at_tok, n, upos);
+	return tag_with(t, tk, at_tok, n, upos, false);
+}
+
+int tagger_tag_words_fast(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos)
+{
+	return tag_with(t, w, at_word, n, upos, true);
+}
+
+int tagger_tag_toks_fast(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos)
+{
+	return tag_with(t, tk, at_tok, n, upos, true);
 }
 
 /* ---- noun-phrase chunks ---- */

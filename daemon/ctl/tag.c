@@ -6,7 +6,8 @@
  * Gives: text: one sentence a line, each token as word/TAG, noun-phrase chunks in [ ] with
  * --chunks. CoNLL-U: the scores, as `make eval` reads them:
  *   tagger: upos 0.9512 (tokens 25094)
- *   tagger: upos on claim-stage tokens 0.9490 (tokens 24811)
+ *   tagger: upos first pass alone (_fast) 0.9554
+ *   tagger: upos on claim-stage tokens 0.9504 (tokens 26493, sentences not aligned 0)
  *   chunker: np f1 0.8854 (precision 0.8951 recall 0.8758, gold 7007)
  *   chunker: np f1 on the treebank's own tags 0.9300 (precision 0.93 recall 0.93)
  * with --verbose also the confusions (gold -> guessed, count) to stderr. Gold noun phrases
@@ -135,6 +136,7 @@ static size_t count_matches(const struct np_chunk *g, size_t ng, const struct np
 
 struct scores {
 	size_t tok, ok, ctok, cok;             /* treebank tokens; claim-stage tokens */
+	size_t fok;                            /* treebank tokens, first pass alone */
 	size_t gold, guess, match;             /* chunks */
 	size_t gguess, gmatch;                 /* chunks on the gold tags */
 	size_t conf[UPOS_COUNT][UPOS_COUNT];
@@ -157,6 +159,9 @@ static int eval_conllu(const struct tagger *tg, FILE *fp, const char *name, stru
 			w[i].s = s->t[i].form;
 			w[i].n = strlen(s->t[i].form);
 		}
+		tagger_tag_words_fast(tg, w, s->n, out);
+		for (size_t i = 0; i < s->n; i++)
+			sc->fok += s->t[i].upos < UPOS_COUNT && out[i] == s->t[i].upos;
 		tagger_tag_words(tg, w, s->n, out);
 		for (size_t i = 0; i < s->n; i++) {
 			if (s->t[i].upos >= UPOS_COUNT)
@@ -207,6 +212,7 @@ static int eval_conllu(const struct tagger *tg, FILE *fp, const char *name, stru
 static void print_scores(const struct scores *sc, bool verbose)
 {
 	printf("tagger: upos %.4f (tokens %zu)\n", sc->tok ? (double)sc->ok / sc->tok : 0, sc->tok);
+	printf("tagger: upos first pass alone (_fast) %.4f\n", sc->tok ? (double)sc->fok / sc->tok : 0);
 	printf("tagger: upos on claim-stage tokens %.4f (tokens %zu, sentences not aligned %zu)\n",
 	       sc->ctok ? (double)sc->cok / sc->ctok : 0, sc->ctok, sc->unaligned);
 	double p = sc->guess ? (double)sc->match / sc->guess : 0, r = sc->gold ? (double)sc->match / sc->gold : 0;
