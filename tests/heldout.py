@@ -266,7 +266,10 @@ def check_sentence(body, s):
     if '\n' in text:
         raise Bad('sentence %r: runs over a line break' % text[:40])
     before = body[:s0].rstrip(' \t')
-    if before and before[-1] != '\n' and (s0 == len(before) or before[-1] not in SENT_END):
+    # a body that lost the space after a full stop ("Wednesday.The") still has a boundary
+    # before a capital letter
+    glued = bool(before) and s0 == len(before) and not (before[-1] in '.!?' and text[:1].isupper())
+    if before and before[-1] != '\n' and (glued or before[-1] not in SENT_END):
         raise Bad('sentence %r: does not start on a sentence boundary' % text[:40])
     after = body[s1:]
     if text[-1] not in SENT_END and after and not after.lstrip(' \t').startswith('\n') \
