@@ -583,6 +583,15 @@ out:
 	return r;
 }
 
+int tagger_load_mem(const void *b, size_t len, struct tagger **ret, char *err, size_t errlen)
+{
+	if (len > TAGGER_MAX_MODEL_BYTES) {
+		snprintf(err, errlen, "larger than %u bytes", TAGGER_MAX_MODEL_BYTES);
+		return -EFBIG;
+	}
+	return load_buf(b, len, ret, err, errlen);
+}
+
 int tagger_load_dir(const char *dir, struct tagger **ret, char *err, size_t errlen)
 {
 	char path[4096];

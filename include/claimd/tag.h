@@ -36,6 +36,8 @@ struct tagger;
 /* Loads a model file. On failure returns -errno (-EINVAL: not a model or damaged,
  * -EFBIG: over TAGGER_MAX_MODEL_BYTES) and writes a reason to err. */
 int tagger_load(const char *path, struct tagger **ret, char *err, size_t errlen);
+/* The same from len bytes in memory (the caller keeps them; nothing points into them). */
+int tagger_load_mem(const void *b, size_t len, struct tagger **ret, char *err, size_t errlen);
 /* The same from dir/TAGGER_MODEL_FILE (dir NULL: claims_default_lexicon_dir()). */
 int tagger_load_dir(const char *dir, struct tagger **ret, char *err, size_t errlen);
 struct tagger *tagger_free(struct tagger *t);

@@ -391,6 +391,19 @@ static void test_bad_models(void **state)
 	size_t n;
 	char *b = read_model(&n);
 	assert_int_equal(load_bytes(b, n, err, sizeof(err)), 0);
+	/* from memory: the same model, and nothing kept pointing into the bytes */
+	struct tagger *m = NULL;
+	assert_int_equal(tagger_load_mem(b, n, &m, err, sizeof(err)), 0);
+	const char *w[] = { "The", "ministry", "said", "." };
+	uint8_t u1[4], u2[4];
+	memset(b + 40, 0, n - 40);
+	assert_int_equal(tagger_tag(m, w, 4, u1), 0);
+	assert_int_equal(tagger_tag(tg, w, 4, u2), 0);
+	assert_memory_equal(u1, u2, 4);
+	tagger_free(m);
+	assert_int_equal(tagger_load_mem(b, (size_t)TAGGER_MAX_MODEL_BYTES + 1, &m, err, sizeof(err)), -EFBIG);
+	free(b);
+	b = read_model(&n);
 	/* empty, not a model, truncated, a flipped byte, trailing junk */
 	assert_int_equal(load_bytes(b, 0, err, sizeof(err)), -EINVAL);
 	assert_int_equal(load_bytes("hello world, not a model at all, no", 36, err, sizeof(err)), -EINVAL);
