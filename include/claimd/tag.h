@@ -3,11 +3,13 @@
  *
  * The model is a binary file trained from the UD English Web Treebank by
  * tools/train_tagger.c (`make model`); the shipped one is conf/lexicon/tagger.model
- * (CC BY-SA 4.0, see conf/lexicon/tagger.LICENSE). Loading it takes a few milliseconds; a
- * loaded tagger is read-only and may be shared between threads. Tagging allocates nothing
- * for sentences up to TAG_STACK_TOKENS tokens and is greedy, left to right, in two passes
- * (the second also sees the first's tags to the right): about half a million words per
- * second, twice that with the first pass alone (the _fast functions). Pure: no logging, no I/O except tagger_load(). */
+ * (CC BY-SA 4.0, see conf/lexicon/tagger.LICENSE). Loading it takes some 30-50 ms and
+ * about 20 MB of memory; a loaded tagger is read-only and may be shared between threads.
+ * Tagging allocates nothing for sentences up to TAG_STACK_TOKENS tokens and is greedy, left
+ * to right, in two passes (the second also sees the first's tags to the right, and revisits
+ * only the tokens the first was unsure of): about half a million words per second and
+ * more (`make bench`), a third faster with the first pass alone (the _fast functions).
+ * Pure: no logging, no I/O except tagger_load() and tagger_load_dir(). */
 #ifndef CLAIMD_TAG_H
 #define CLAIMD_TAG_H
 #include <stdbool.h>
@@ -60,7 +62,7 @@ int tagger_tag_words(const struct tagger *t, const struct tag_word *w, size_t n,
 struct tok;
 int tagger_tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos);
 /* The first pass alone (no second pass that looks at the tags guessed to the right):
- * about twice as fast, about as accurate on the treebank's test split (see `make eval`). */
+ * faster, and about as accurate on the treebank's test split (see `make eval`). */
 int tagger_tag_words_fast(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos);
 int tagger_tag_toks_fast(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos);
 
