@@ -18,7 +18,12 @@ set -u
 SHARED=${1:-../shared}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLAIMCTL=${CLAIMCTL:-$ROOT/claimctl}
+FIXTURES=${HELDOUT_FIXTURES:-$ROOT/tests/fixtures/heldout}
 PY=/usr/bin/python3
+# claimctl finds its lexicon in ./conf/lexicon: run from the checkout, with absolute paths
+[ -d "$SHARED" ] && SHARED=$(cd "$SHARED" && pwd)
+case "$CLAIMCTL" in /*) ;; *) CLAIMCTL=$(pwd)/$CLAIMCTL ;; esac
+cd "$ROOT" || exit 2
 SCORER="$SHARED/fixtures/score_claims.py"
 TARGETS='exact>=0.75 speaker>=0.88 stance>=0.88'
 FLOOR='recall>=0.5'
@@ -31,7 +36,7 @@ if [ ! -f "$SCORER" ]; then
 	echo "heldout: skipped ($SCORER not found)"
 	exit 0
 fi
-if ! ls "$ROOT"/tests/fixtures/heldout/*.jsonl >/dev/null 2>&1; then
+if ! ls "$FIXTURES"/*.jsonl >/dev/null 2>&1; then
 	echo "heldout: skipped (no annotations in tests/fixtures/heldout)"
 	exit 0
 fi

@@ -1,6 +1,7 @@
 /* train_tagger.c — trains the part-of-speech model of daemon/claims/tag.c (`make model`).
  *
- * usage: train_tagger [--iter N] [--dev DEV.conllu] [--prune Q] [--seed S] -o MODEL TRAIN.conllu...
+ * usage: train_tagger [--iter N] [--jack-iter N] [--folds K] [--dev DEV.conllu] [--prune Q] [--seed S]
+ *                     [--wordnet DIR] [--no-retok] -o MODEL TRAIN.conllu...
  *
  * Takes: CoNLL-U files (plain text; `make model` decompresses the UD English Web Treebank's
  * train and dev splits). Every training sentence is seen twice: with the treebank's own
@@ -9,7 +10,7 @@
  * "don't" AUX), so the model tags the tokens the claim rules see as well as the treebank's.
  * Gives: a model file (format in tag.c): the averaged perceptron's weights after the
  * iteration that scored best on DEV (all N without --dev), quantized to 16 bits, weights
- * that round to less than Q (default 2) quanta dropped; a tag dictionary of the words seen
+ * smaller than Q (default 1: most of the features that took part in a single mistake) dropped; a tag dictionary of the words seen
  * at least 20 times with one tag 97% of the time or more. Prints accuracy on DEV after each
  * iteration, and of the written model once reloaded.
  * Deterministic: the same files and seed give the same model. */
@@ -22,7 +23,6 @@
 #include <string.h>
 
 #include "claimd/tag.h"
-#include "../daemon/claims/claims_int.h"
 
 #define NT UPOS_COUNT
 
@@ -31,6 +31,8 @@
 struct corpus {
 	struct tag_wf *wf;
 	uint8_t *gold;
+	uint8_t *first; /* the first pass's tags (jackknifed on train) */
+	size_t *grp;    /* sentence k: index of the treebank sentence it comes from */
 	size_t *start; /* sentence k: tokens [start[k], start[k+1]) */
 	size_t n_tok, n_sent, cap_tok, cap_sent;
 };
@@ -49,23 +51,79 @@ static void *xrealloc(void *p, size_t n)
 	return q;
 }
 
-static void corpus_add(struct corpus *c, const struct tag_word *w, const uint8_t *tags, size_t n)
+static struct tag_lex *lex; /* from --wordnet */
+
+/* Adds the words of one WordNet file (index.* or *.exc: the first field of each line that
+ * does not start with a space; multiword entries skipped) with classes bits. */
+static void wordnet_file(const char *dir, const char *name, uint16_t bits, uint32_t **keys, uint16_t **masks,
+			 size_t *n, size_t *cap)
+{
+	char path[4096], line[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr, "train_tagger: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		if (line[0] == ' ' || line[0] == '\n')
+			continue;
+		size_t l = strcspn(line, " \t\n");
+		if (l < 2 || memchr(line, '_', l))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 65536;
+			*keys = xrealloc(*keys, *cap * 4);
+			*masks = xrealloc(*masks, *cap * 2);
+		}
+		(*keys)[*n] = tag_lex_key(line, l);
+		(*masks)[*n] = bits;
+		(*n)++;
+	}
+	fclose(fp);
+}
+
+static void load_wordnet(const char *dir)
+{
+	uint32_t *keys = NULL;
+	uint16_t *masks = NULL;
+	size_t n = 0, cap = 0;
+	wordnet_file(dir, "index.noun", TLX_N, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "index.verb", TLX_V, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "index.adj", TLX_A, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "index.adv", TLX_R, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "noun.exc", TLX_NPL, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "verb.exc", TLX_VED, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "adj.exc", TLX_ACMP, &keys, &masks, &n, &cap);
+	wordnet_file(dir, "adv.exc", TLX_R, &keys, &masks, &n, &cap);
+	if (tag_lex_build(keys, masks, n, &lex) < 0)
+		die("cannot build the word-class lexicon");
+	printf("wordnet: %zu words from %s\n", lex->n, dir);
+	free(keys);
+	free(masks);
+}
+
+static void corpus_add(struct corpus *c, const struct tag_word *w, const uint8_t *tags, size_t n, size_t grp)
 {
 	if (c->n_sent + 2 > c->cap_sent) {
 		c->cap_sent = c->cap_sent ? c->cap_sent * 2 : 4096;
 		c->start = xrealloc(c->start, c->cap_sent * sizeof(size_t));
+		c->grp = xrealloc(c->grp, c->cap_sent * sizeof(size_t));
 	}
 	if (c->n_tok + n > c->cap_tok) {
 		while (c->n_tok + n > c->cap_tok)
 			c->cap_tok = c->cap_tok ? c->cap_tok * 2 : 65536;
 		c->wf = xrealloc(c->wf, c->cap_tok * sizeof(*c->wf));
 		c->gold = xrealloc(c->gold, c->cap_tok);
+		c->first = xrealloc(c->first, c->cap_tok);
 	}
+	c->grp[c->n_sent] = grp;
 	c->start[c->n_sent] = c->n_tok;
 	for (size_t i = 0; i < n; i++) {
-		tag_word_features(w[i].s, w[i].n, &c->wf[c->n_tok + i]);
+		tag_word_features(lex, w[i].s, w[i].n, &c->wf[c->n_tok + i]);
 		c->gold[c->n_tok + i] = tags[i];
 	}
+
 	c->n_tok += n;
 	c->n_sent++;
 	c->start[c->n_sent] = c->n_tok;
@@ -96,99 +154,6 @@ static void wc_add(uint32_t key, uint8_t tag)
 	wc[j].n[tag]++;
 }
 
-/* The claim tokenizer's tokens of a sentence, each tagged from the treebank word that
- * heads the characters it covers. Returns false when the tokens cannot be aligned. */
-static bool retokenize(const struct conllu_sent *s, struct arena *a, struct tag_word **ret_w,
-		       uint8_t **ret_tags, size_t *ret_n)
-{
-	/* rebuild the text: each word's span [wb, we) */
-	size_t len = 0;
-	for (size_t i = 0; i < s->n; i++)
-		len += strlen(s->t[i].form) + 1;
-	char *text = arena_alloc(a, len + 1);
-	size_t *wb = arena_alloc(a, s->n * sizeof(size_t)), *we = arena_alloc(a, s->n * sizeof(size_t));
-	if (!text || !wb || !we)
-		return false;
-	size_t p = 0;
-	for (size_t i = 0; i < s->n;) {
-		const struct conllu_tok *t = &s->t[i];
-		if (t->mwt_end && t->mwt_form) {
-			/* a multiword token: its surface form; every word covers all of it */
-			size_t fl = strlen(t->mwt_form);
-			for (size_t k = i; k < t->mwt_end && k < s->n; k++) {
-				wb[k] = p;
-				we[k] = p + fl;
-			}
-			memcpy(text + p, t->mwt_form, fl);
-			p += fl;
-			size_t last = t->mwt_end - 1 < s->n ? t->mwt_end - 1 : s->n - 1;
-			if (s->t[last].space_after)
-				text[p++] = ' ';
-			i = last + 1;
-			continue;
-		}
-		size_t fl = strlen(t->form);
-		wb[i] = p;
-		memcpy(text + p, t->form, fl);
-		p += fl;
-		we[i] = p;
-		if (t->space_after)
-			text[p++] = ' ';
-		i++;
-	}
-	while (p && text[p - 1] == ' ')
-		p--;
-	text[p] = '\0';
-	struct tok *tk;
-	size_t nt = sent_tokenize(a, text, p, &tk);
-	if (!nt)
-		return false;
-	struct tag_word *w = arena_alloc(a, nt * sizeof(*w));
-	uint8_t *tags = arena_alloc(a, nt);
-	if (!w || !tags)
-		return false;
-	for (size_t k = 0; k < nt; k++) {
-		size_t b = (size_t)(tk[k].s - text), e = b + tk[k].n;
-		/* the words overlapping [b, e); the one whose head is outside them heads the token */
-		size_t first = SIZE_MAX, last = 0;
-		for (size_t i = 0; i < s->n; i++)
-			if (wb[i] < e && we[i] > b) {
-				if (first == SIZE_MAX)
-					first = i;
-				last = i;
-			}
-		if (first == SIZE_MAX)
-			return false;
-		size_t h = first;
-		int tag = s->t[first].upos;
-		if (last > first) {
-			for (size_t i = first; i <= last; i++) {
-				uint32_t hd = s->t[i].head;
-				if (hd == 0 || hd - 1 < first || hd - 1 > last) {
-					h = i;
-					break;
-				}
-			}
-			tag = s->t[h].upos;
-			/* "Ohio-based company", "48-year-old man": a modifier as a whole */
-			if (!strcmp(s->t[h].deprel, "amod") && (tag == UPOS_VERB || tag == UPOS_NOUN))
-				tag = UPOS_ADJ;
-			/* a multiword token "don't", "cannot": its first word ("do" AUX, "can") */
-			if (s->t[first].mwt_end)
-				tag = s->t[first].upos;
-		}
-		if (tag >= NT)
-			return false;
-		w[k].s = tk[k].s;
-		w[k].n = tk[k].n;
-		tags[k] = (uint8_t)tag;
-	}
-	*ret_w = w;
-	*ret_tags = tags;
-	*ret_n = nt;
-	return true;
-}
-
 /* Reads a CoNLL-U file into c (the treebank's tokens, plus the claim tokenizer's when
  * retok); counts words for the dictionary when count. */
 static void read_file(const char *path, struct corpus *c, bool retok, bool count, size_t *n_retok)
@@ -199,8 +164,7 @@ static void read_file(const char *path, struct corpus *c, bool retok, bool count
 		exit(1);
 	}
 	struct conllu_sent *s = calloc(1, sizeof(*s));
-	struct arena *a = arena_new();
-	if (!s || !a)
+	if (!s)
 		die("out of memory");
 	size_t lineno = 0;
 	char err[256];
@@ -218,7 +182,8 @@ static void read_file(const char *path, struct corpus *c, bool retok, bool count
 		}
 		if (!ok || !s->n)
 			continue;
-		corpus_add(c, w, tags, s->n);
+		size_t grp = c->n_sent;
+		corpus_add(c, w, tags, s->n, grp);
 		if (count)
 			for (size_t i = 0; i < s->n; i++)
 				wc_add(c->wf[c->start[c->n_sent - 1] + i].dict, tags[i]);
@@ -226,15 +191,18 @@ static void read_file(const char *path, struct corpus *c, bool retok, bool count
 			struct tag_word *rw;
 			uint8_t *rt;
 			size_t rn;
-			arena_reset(a);
-			if (retokenize(s, a, &rw, &rt, &rn)) {
+			char *text;
+			if (conllu_claim_tokens(s, &text, &rw, &rt, &rn) == 0) {
 				bool same = rn == s->n;
 				for (size_t i = 0; same && i < rn; i++)
 					same = rw[i].n == w[i].n && !memcmp(rw[i].s, w[i].s, rw[i].n);
 				if (!same) {
-					corpus_add(c, rw, rt, rn);
+					corpus_add(c, rw, rt, rn, grp);
 					(*n_retok)++;
 				}
+				free(text);
+				free(rw);
+				free(rt);
 			}
 		}
 	}
@@ -244,7 +212,6 @@ static void read_file(const char *path, struct corpus *c, bool retok, bool count
 	}
 	conllu_release(s);
 	free(s);
-	arena_free(a);
 	fclose(fp);
 }
 
@@ -255,55 +222,72 @@ struct feat {
 	int64_t tot[NT];
 	uint32_t ts[NT];
 };
-static uint32_t *fkeys;
-static struct feat *feats;
-static size_t f_cap = 1u << 22, f_n;
-static uint32_t *fidx; /* slot -> index into feats */
 
-static inline uint32_t slot_of(uint32_t key)
+/* One pass's weights: features hashed to slots, slot -> index into f. */
+struct pm {
+	uint32_t *keys, *idx;
+	struct feat *f;
+	size_t n, cap;
+	uint32_t now;  /* updates so far (the averaging clock) */
+	float *avg;    /* averaged weights, n * NT, after pm_average() */
+};
+
+static struct pm *pm_new(size_t cap)
 {
-	uint32_t j = (key * 2654435761u) & (uint32_t)(f_cap - 1);
-	while (fkeys[j] && fkeys[j] != key)
-		j = (j + 1) & (uint32_t)(f_cap - 1);
+	struct pm *m = calloc(1, sizeof(*m));
+	if (!m)
+		die("out of memory");
+	m->cap = cap;
+	m->keys = calloc(cap, 4);
+	m->idx = calloc(cap, 4);
+	m->f = malloc(cap / 2 * sizeof(struct feat));
+	if (!m->keys || !m->idx || !m->f)
+		die("out of memory");
+	return m;
+}
+
+static void pm_free(struct pm *m)
+{
+	free(m->keys);
+	free(m->idx);
+	free(m->f);
+	free(m->avg);
+	free(m);
+}
+
+static inline uint32_t pm_slot(const struct pm *m, uint32_t key)
+{
+	uint32_t j = (key * 2654435761u) & (uint32_t)(m->cap - 1);
+	while (m->keys[j] && m->keys[j] != key)
+		j = (j + 1) & (uint32_t)(m->cap - 1);
 	return j;
 }
 
-static struct feat *feat_get(uint32_t key, bool create)
+static void pm_update(struct pm *m, uint32_t key, unsigned tag, int d)
 {
-	uint32_t j = slot_of(key);
-	if (fkeys[j])
-		return &feats[fidx[j]];
-	if (!create)
-		return NULL;
-	if (f_n + 1 > f_cap / 2)
-		die("feature table full");
-	fkeys[j] = key;
-	fidx[j] = (uint32_t)f_n;
-	memset(&feats[f_n], 0, sizeof(feats[f_n]));
-	return &feats[f_n++];
-}
-
-static uint32_t now_t; /* updates so far (the averaging clock) */
-
-static void update(uint32_t key, unsigned tag, int d)
-{
-	struct feat *f = feat_get(key, true);
-	f->tot[tag] += (int64_t)(now_t - f->ts[tag]) * f->w[tag];
-	f->ts[tag] = now_t;
+	uint32_t j = pm_slot(m, key);
+	if (!m->keys[j]) {
+		if (m->n + 1 > m->cap / 2)
+			die("feature table full");
+		m->keys[j] = key;
+		m->idx[j] = (uint32_t)m->n;
+		memset(&m->f[m->n], 0, sizeof(struct feat));
+		m->n++;
+	}
+	struct feat *f = &m->f[m->idx[j]];
+	f->tot[tag] += (int64_t)(m->now - f->ts[tag]) * f->w[tag];
+	f->ts[tag] = m->now;
 	f->w[tag] += d;
 }
 
-/* Averaged weights of every feature, as floats (index as feats). */
-static float *avg;
-
-static void average(void)
+static void pm_average(struct pm *m)
 {
-	avg = xrealloc(avg, f_n * NT * sizeof(float));
-	for (size_t i = 0; i < f_n; i++)
+	m->avg = xrealloc(m->avg, m->n * NT * sizeof(float));
+	for (size_t i = 0; i < m->n; i++)
 		for (unsigned t = 0; t < NT; t++) {
-			const struct feat *f = &feats[i];
-			int64_t tot = f->tot[t] + (int64_t)(now_t - f->ts[t]) * f->w[t];
-			avg[i * NT + t] = now_t ? (float)((double)tot / now_t) : 0;
+			const struct feat *f = &m->f[i];
+			int64_t tot = f->tot[t] + (int64_t)(m->now - f->ts[t]) * f->w[t];
+			m->avg[i * NT + t] = m->now ? (float)((double)tot / m->now) : 0;
 		}
 }
 
@@ -357,20 +341,20 @@ static void build_dict(void)
 }
 
 /* Scores with the live weights (use_avg false) or the averages. */
-static unsigned predict(const uint32_t *f, size_t nf, bool use_avg)
+static unsigned predict(const struct pm *m, const uint32_t *f, size_t nf, bool use_avg)
 {
 	float sc[NT] = { 0 };
 	for (size_t k = 0; k < nf; k++) {
-		uint32_t j = slot_of(f[k]);
-		if (!fkeys[j])
+		uint32_t j = pm_slot(m, f[k]);
+		if (!m->keys[j])
 			continue;
-		uint32_t ix = fidx[j];
+		uint32_t ix = m->idx[j];
 		if (use_avg) {
-			const float *a = avg + (size_t)ix * NT;
+			const float *a = m->avg + (size_t)ix * NT;
 			for (unsigned t = 0; t < NT; t++)
 				sc[t] += a[t];
 		} else {
-			const int32_t *w = feats[ix].w;
+			const int32_t *w = m->f[ix].w;
 			for (unsigned t = 0; t < NT; t++)
 				sc[t] += (float)w[t];
 		}
@@ -382,11 +366,14 @@ static unsigned predict(const uint32_t *f, size_t nf, bool use_avg)
 	return best;
 }
 
-/* Tags sentence k of c greedily; trains on it when train. Returns correct tokens. */
-static size_t run_sentence(const struct corpus *c, size_t k, bool train, bool use_avg)
+/* Tags sentence k of c greedily (pass 2 when pass2: with c->first to the right), trains
+ * on it when train, writes the tags to out when not NULL. Returns correct tokens. */
+static size_t run_sentence(struct pm *m, const struct corpus *c, size_t k, bool pass2, bool train,
+			   uint8_t *out)
 {
 	size_t b = c->start[k], n = c->start[k + 1] - b, ok = 0;
 	const struct tag_wf *wf = c->wf + b;
+	const uint8_t *r = pass2 ? c->first + b : NULL;
 	unsigned p1 = NT, p2 = NT + 1;
 	uint32_t f[TAG_NFEAT_MAX];
 	for (size_t i = 0; i < n; i++) {
@@ -396,17 +383,19 @@ static size_t run_sentence(const struct corpus *c, size_t k, bool train, bool us
 		if (dt >= 0) {
 			guess = (unsigned)dt;
 		} else {
-			size_t nf = tag_features(wf, n, i, p1, p2, f);
-			guess = predict(f, nf, use_avg);
+			size_t nf = tag_features(wf, n, i, p1, p2, r, f);
+			guess = predict(m, f, nf, !train);
 			if (train) {
-				now_t++;
+				m->now++;
 				if (guess != gold)
 					for (size_t j = 0; j < nf; j++) {
-						update(f[j], gold, 1);
-						update(f[j], guess, -1);
+						pm_update(m, f[j], gold, 1);
+						pm_update(m, f[j], guess, -1);
 					}
 			}
 		}
+		if (out)
+			out[i] = (uint8_t)guess;
 		ok += guess == gold;
 		p2 = p1;
 		p1 = guess;
@@ -414,52 +403,143 @@ static size_t run_sentence(const struct corpus *c, size_t k, bool train, bool us
 	return ok;
 }
 
-static double evaluate(const struct corpus *c)
+static uint64_t rng_state;
+
+static void shuffle(size_t *v, size_t n)
 {
-	size_t ok = 0;
-	for (size_t k = 0; k < c->n_sent; k++)
-		ok += run_sentence(c, k, false, true);
-	return c->n_tok ? (double)ok / c->n_tok : 0;
+	for (size_t k = n; k > 1; k--) {
+		rng_state ^= rng_state << 13;
+		rng_state ^= rng_state >> 7;
+		rng_state ^= rng_state << 17;
+		size_t j = (size_t)(rng_state % k);
+		size_t x = v[k - 1];
+		v[k - 1] = v[j];
+		v[j] = x;
+	}
+}
+
+/* Trains one pass for iters iterations on the sentences of c in sel (n_sel of them); with
+ * dev, keeps the averaged weights of the iteration best on dev in m->avg (else the last).
+ * Returns the best dev accuracy. */
+static double train_pass(struct pm *m, struct corpus *c, const size_t *sel, size_t n_sel, bool pass2, int iters,
+			 struct corpus *dev, const char *name, int *ret_best_it)
+{
+	size_t *order = malloc(n_sel * sizeof(size_t));
+	if (!order)
+		die("out of memory");
+	memcpy(order, sel, n_sel * sizeof(size_t));
+	size_t ntok = 0;
+	for (size_t k = 0; k < n_sel; k++)
+		ntok += c->start[sel[k] + 1] - c->start[sel[k]];
+	double best = -1;
+	int best_it = 0;
+	float *best_w = NULL;
+	size_t best_n = 0;
+	for (int it = 1; it <= iters; it++) {
+		shuffle(order, n_sel);
+		size_t ok = 0;
+		for (size_t k = 0; k < n_sel; k++)
+			ok += run_sentence(m, c, order[k], pass2, true, NULL);
+		pm_average(m);
+		double acc = 0;
+		if (dev) {
+			size_t dok = 0;
+			for (size_t k = 0; k < dev->n_sent; k++)
+				dok += run_sentence(m, dev, k, pass2, false, NULL);
+			acc = dev->n_tok ? (double)dok / dev->n_tok : 0;
+		}
+		if (name) {
+			printf("%s iteration %2d: train %.4f  dev %.4f  (%zu features)\n", name, it, (double)ok / ntok, acc,
+			       m->n);
+			fflush(stdout);
+		}
+		if (!dev || acc > best) {
+			best = acc;
+			best_it = it;
+			best_w = xrealloc(best_w, m->n * NT * sizeof(float));
+			memcpy(best_w, m->avg, m->n * NT * sizeof(float));
+			best_n = m->n;
+		}
+	}
+	/* features first seen after the best iteration had no weight then */
+	best_w = xrealloc(best_w, m->n * NT * sizeof(float));
+	memset(best_w + best_n * NT, 0, (m->n - best_n) * NT * sizeof(float));
+	free(m->avg);
+	m->avg = best_w;
+	free(order);
+	if (ret_best_it)
+		*ret_best_it = best_it;
+	return best;
+}
+
+/* The first pass's tags of every sentence of c with m's averaged weights. */
+static void tag_first(struct pm *m, struct corpus *c, const size_t *sel, size_t n_sel)
+{
+	for (size_t k = 0; k < n_sel; k++)
+		run_sentence(m, c, sel[k], false, false, c->first + c->start[sel[k]]);
 }
 
 /* ---- writing the model ---- */
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-static void write_model(const char *path, const float *w, double prune, size_t *ret_bytes)
+struct kw {
+	uint32_t key;
+	const float *w;
+	double prune;
+};
+
+static int cmp_kw(const void *a, const void *b)
+{
+	uint32_t x = ((const struct kw *)a)->key, y = ((const struct kw *)b)->key;
+	return x < y ? -1 : x > y;
+}
+
+/* Writes both passes' averaged weights as one table (their keys differ by template). */
+static void write_model(const char *path, struct pm *const *pms, size_t npm, const double *prune, size_t *ret_bytes)
 {
 	float mx = 0;
-	for (size_t i = 0; i < f_n * NT; i++)
-		if (fabsf(w[i]) > mx)
-			mx = fabsf(w[i]);
+	size_t total = 0;
+	for (size_t p = 0; p < npm; p++) {
+		for (size_t i = 0; i < pms[p]->n * NT; i++)
+			if (fabsf(pms[p]->avg[i]) > mx)
+				mx = fabsf(pms[p]->avg[i]);
+		total += pms[p]->n;
+	}
 	float scale = mx > 0 ? mx / 32767.0f : 1.0f;
-	/* features in key order */
-	uint32_t *order = malloc(f_n * sizeof(uint32_t) * 2);
+	struct kw *order = malloc((total ? total : 1) * sizeof(*order));
 	if (!order)
 		die("out of memory");
-	for (size_t i = 0, k = 0; i < f_cap; i++)
-		if (fkeys[i]) {
-			order[2 * k] = fkeys[i];
-			order[2 * k + 1] = fidx[i];
-			k++;
-		}
-	qsort(order, f_n, 8, cmp_u32);
-	uint32_t *fk = malloc(f_n * 4);
-	uint8_t *fc = malloc(f_n), *et = malloc(f_n * NT);
-	int16_t *ew = malloc(f_n * NT * 2);
+	size_t no = 0;
+	for (size_t p = 0; p < npm; p++)
+		for (size_t i = 0; i < pms[p]->cap; i++)
+			if (pms[p]->keys[i]) {
+				order[no].key = pms[p]->keys[i];
+				order[no].w = pms[p]->avg + (size_t)pms[p]->idx[i] * NT;
+				order[no].prune = prune[p];
+				no++;
+			}
+	qsort(order, no, sizeof(*order), cmp_kw);
+	uint32_t *fk = malloc(no * 4 + 4);
+	uint8_t *fc = malloc(no + 1), *et = malloc(no * NT + 1);
+	int16_t *ew = malloc(no * NT * 2 + 2);
 	if (!fk || !fc || !et || !ew)
 		die("out of memory");
-	size_t nf = 0, ne = 0;
-	for (size_t k = 0; k < f_n; k++) {
-		const float *fw = w + (size_t)order[2 * k + 1] * NT;
+	size_t nf = 0, ne = 0, dup = 0;
+	for (size_t k = 0; k < no; k++) {
+		if (nf && fk[nf - 1] == order[k].key) {
+			dup++; /* the two passes' keys collide: the first pass keeps it */
+			continue;
+		}
+		const float *fw = order[k].w;
 		size_t c = 0;
 		for (unsigned t = 0; t < NT; t++) {
 			long q = lroundf(fw[t] / scale);
-			if (labs(q) < prune || q == 0)
+			if (fabsf(fw[t]) < order[k].prune || q == 0)
 				continue;
 			et[ne + c] = (uint8_t)t;
 			ew[ne + c] = (int16_t)q;
@@ -467,34 +547,41 @@ static void write_model(const char *path, const float *w, double prune, size_t *
 		}
 		if (!c)
 			continue;
-		fk[nf] = order[2 * k];
+		fk[nf] = order[k].key;
 		fc[nf] = (uint8_t)c;
 		nf++;
 		ne += c;
 	}
 	/* dictionary in key order too */
-	uint32_t *dk = malloc((d_n ? d_n : 1) * 8);
-	if (!dk)
+	uint64_t *dk = malloc((d_n ? d_n : 1) * sizeof(*dk));
+	uint32_t *dkk = malloc((d_n ? d_n : 1) * 4);
+	uint8_t *dtt = malloc(d_n ? d_n : 1);
+	if (!dk || !dkk || !dtt)
 		die("out of memory");
 	size_t nd = 0;
 	for (size_t j = 0; j < d_cap; j++)
-		if (dkeys[j]) {
-			dk[2 * nd] = dkeys[j];
-			dk[2 * nd + 1] = dtags[j];
-			nd++;
-		}
-	qsort(dk, nd, 8, cmp_u32);
-	uint32_t *dkk = malloc((nd ? nd : 1) * 4);
-	uint8_t *dtt = malloc(nd ? nd : 1);
-	if (!dkk || !dtt)
-		die("out of memory");
+		if (dkeys[j])
+			dk[nd++] = (uint64_t)dkeys[j] << 8 | dtags[j];
+	qsort(dk, nd, sizeof(*dk), cmp_u64);
 	for (size_t j = 0; j < nd; j++) {
-		dkk[j] = dk[2 * j];
-		dtt[j] = (uint8_t)dk[2 * j + 1];
+		dkk[j] = (uint32_t)(dk[j] >> 8);
+		dtt[j] = (uint8_t)dk[j];
 	}
+	size_t nl = 0;
+	uint32_t *lk = malloc(lex ? lex->n * 4 + 4 : 4);
+	uint16_t *lm = malloc(lex ? lex->n * 2 + 2 : 2);
+	if (!lk || !lm)
+		die("out of memory");
+	for (size_t j = 0; lex && j <= lex->cap_mask; j++)
+		if (lex->key[j]) {
+			lk[nl] = lex->key[j];
+			lm[nl] = lex->mask[j];
+			nl++;
+		}
 	struct tag_model_data m = {
 		.n_dict = nd, .n_feat = nf, .n_entries = ne, .dict_key = dkk, .dict_tag = dtt,
 		.feat_key = fk, .feat_cnt = fc, .etag = et, .ew = ew, .scale = scale,
+		.n_lex = nl, .lex_key = lk, .lex_mask = lm,
 	};
 	char tmp[4096];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -503,9 +590,11 @@ static void write_model(const char *path, const float *w, double prune, size_t *
 		fprintf(stderr, "train_tagger: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
-	*ret_bytes = 8 + 4 * 7 + nd * 5 + nf * 5 + ne * 3 + 4;
-	printf("model: %s, %zu features, %zu weights, %zu dictionary words, %zu bytes\n", path, nf, ne, nd,
-	       *ret_bytes);
+	*ret_bytes = 8 + 4 * 8 + nd * 5 + nf * 5 + ne * 3 + nl * 6 + 4;
+	printf("model: %s, %zu features, %zu weights, %zu dictionary words, %zu lexicon words, %zu bytes (%zu key collisions dropped)\n",
+	       path, nf, ne, nd, nl, *ret_bytes, dup);
+	free(lk);
+	free(lm);
 	free(order);
 	free(fk);
 	free(fc);
@@ -555,21 +644,30 @@ static double check_model(const char *model, const char *path, size_t *ret_n)
 
 int main(int argc, char **argv)
 {
-	int iters = 10;
+	int iters = 12, jack_iters = 6, folds = 4;
 	const char *dev = NULL, *out = NULL;
-	double prune = 2;
+	double prune[2] = { 0.5, 0.5 };
 	unsigned seed = 1;
 	bool retok = true;
+	const char *wordnet = NULL;
 	int i;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--iter") && i + 1 < argc)
 			iters = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--jack-iter") && i + 1 < argc)
+			jack_iters = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--folds") && i + 1 < argc)
+			folds = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dev") && i + 1 < argc)
 			dev = argv[++i];
 		else if (!strcmp(argv[i], "--prune") && i + 1 < argc)
-			prune = atof(argv[++i]);
+			prune[0] = prune[1] = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--prune1") && i + 1 < argc)
+			prune[0] = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--wordnet") && i + 1 < argc)
+			wordnet = argv[++i];
 		else if (!strcmp(argv[i], "--no-retok"))
 			retok = false;
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
@@ -577,71 +675,73 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
-	if (!out || i >= argc || iters < 1) {
-		fprintf(stderr, "usage: train_tagger [--iter N] [--dev DEV.conllu] [--prune Q] [--seed S] [--no-retok] -o MODEL TRAIN.conllu...\n");
+	if (!out || i >= argc || iters < 1 || jack_iters < 1 || folds < 2) {
+		fprintf(stderr, "usage: train_tagger [--iter N] [--jack-iter N] [--folds K] [--dev DEV.conllu] [--prune Q]\n"
+				"                    [--prune1 Q] [--seed S] [--wordnet DIR] [--no-retok] -o MODEL TRAIN.conllu...\n");
 		return 2;
 	}
+	if (wordnet)
+		load_wordnet(wordnet);
 	struct corpus train = { 0 }, devc = { 0 };
 	size_t n_retok = 0;
 	for (; i < argc; i++)
 		read_file(argv[i], &train, retok, true, &n_retok);
 	if (dev)
 		read_file(dev, &devc, false, false, &n_retok);
+	if (!train.n_sent)
+		die("no training sentences");
 	build_dict();
 	printf("train: %zu sentences (%zu retokenized as the claim stage does), %zu tokens; dictionary %zu words\n",
 	       train.n_sent, n_retok, train.n_tok, d_n);
-	fkeys = calloc(f_cap, 4);
-	fidx = calloc(f_cap, 4);
-	feats = malloc(f_cap / 2 * sizeof(*feats));
-	if (!fkeys || !fidx || !feats)
-		die("out of memory");
-	size_t *order = malloc(train.n_sent * sizeof(size_t));
-	if (!order)
+	rng_state = 0x9e3779b97f4a7c15ull ^ seed;
+	size_t *all = malloc(train.n_sent * sizeof(size_t)), *sel = malloc(train.n_sent * sizeof(size_t)),
+	       *rest = malloc(train.n_sent * sizeof(size_t));
+	if (!all || !sel || !rest)
 		die("out of memory");
 	for (size_t k = 0; k < train.n_sent; k++)
-		order[k] = k;
-	uint64_t rng = 0x9e3779b97f4a7c15ull ^ seed;
-	double best = -1;
-	int best_it = 0;
-	float *best_w = NULL;
-	size_t best_fn = 0;
-	for (int it = 1; it <= iters; it++) {
-		for (size_t k = train.n_sent; k > 1; k--) {
-			rng ^= rng << 13;
-			rng ^= rng >> 7;
-			rng ^= rng << 17;
-			size_t j = (size_t)(rng % k);
-			size_t x = order[k - 1];
-			order[k - 1] = order[j];
-			order[j] = x;
+		all[k] = k;
+	/* the first pass's tags on train, each fold tagged by a model trained on the others */
+	for (int f = 0; f < folds; f++) {
+		size_t ns = 0, nr = 0;
+		for (size_t k = 0; k < train.n_sent; k++) {
+			if (train.grp[k] % (size_t)folds == (size_t)f)
+				rest[nr++] = k;
+			else
+				sel[ns++] = k;
 		}
-		size_t ok = 0;
-		for (size_t k = 0; k < train.n_sent; k++)
-			ok += run_sentence(&train, order[k], true, false);
-		average();
-		double acc = dev ? evaluate(&devc) : 0;
-		printf("iteration %2d: train %.4f  dev %.4f  (%zu features)\n", it, (double)ok / train.n_tok, acc, f_n);
-		fflush(stdout);
-		if (!dev || acc > best) {
-			best = acc;
-			best_it = it;
-			best_w = xrealloc(best_w, f_n * NT * sizeof(float));
-			memcpy(best_w, avg, f_n * NT * sizeof(float));
-			best_fn = f_n;
-		}
+		struct pm *m = pm_new(1u << 21);
+		train_pass(m, &train, sel, ns, false, jack_iters, NULL, NULL, NULL);
+		tag_first(m, &train, rest, nr);
+		pm_free(m);
 	}
-	/* features created after the best iteration have no weights in best_w: zero them */
-	if (best_fn < f_n) {
-		best_w = xrealloc(best_w, f_n * NT * sizeof(float));
-		memset(best_w + best_fn * NT, 0, (f_n - best_fn) * NT * sizeof(float));
+	size_t jok = 0;
+	for (size_t k = 0; k < train.n_tok; k++)
+		jok += train.first[k] == train.gold[k];
+	printf("jackknifed first pass on train (%d folds): %.4f\n", folds, (double)jok / train.n_tok);
+	int it1, it2;
+	struct pm *p1 = pm_new(1u << 22), *p2 = pm_new(1u << 22);
+	double a1 = train_pass(p1, &train, all, train.n_sent, false, iters, dev ? &devc : NULL, "pass 1", &it1);
+	if (dev) {
+		size_t *dall = malloc((devc.n_sent ? devc.n_sent : 1) * sizeof(size_t));
+		if (!dall)
+			die("out of memory");
+		for (size_t k = 0; k < devc.n_sent; k++)
+			dall[k] = k;
+		tag_first(p1, &devc, dall, devc.n_sent);
+		free(dall);
 	}
-	printf("best: iteration %d%s\n", best_it, dev ? "" : " (no --dev: the last)");
+	double a2 = train_pass(p2, &train, all, train.n_sent, true, iters, dev ? &devc : NULL, "pass 2", &it2);
+	printf("best: pass 1 iteration %d (dev %.4f), pass 2 iteration %d (dev %.4f)%s\n", it1, a1, it2, a2,
+	       dev ? "" : " (no --dev: the last)");
 	size_t bytes;
-	write_model(out, best_w, prune, &bytes);
+	struct pm *pms[2] = { p1, p2 };
+	write_model(out, pms, 2, prune, &bytes);
 	if (dev) {
 		size_t n;
 		double acc = check_model(out, dev, &n);
 		printf("model on dev: upos %.4f (tokens %zu)\n", acc, n);
 	}
+	pm_free(p1);
+	pm_free(p2);
 	return 0;
 }

@@ -14,6 +14,7 @@ static const struct {
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
 	{ "sub", ctl_sub, "sub [-n COUNT] [--since GSEQ] [--replay EP] ENDPOINT [TOPIC...]   subscribe, gap-free" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
+	{ "tag", ctl_tag, "tag [--chunks] [--conllu] FILE|-   part-of-speech tags and noun phrases" },
 };
 
 static void usage(FILE *out)

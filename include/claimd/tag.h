@@ -3,10 +3,13 @@
  *
  * The model is a binary file trained from the UD English Web Treebank by
  * tools/train_tagger.c (`make model`); the shipped one is conf/lexicon/tagger.model
- * (CC BY-SA 4.0, see conf/lexicon/tagger.LICENSE). Loading it takes a few milliseconds; a
- * loaded tagger is read-only and may be shared between threads. Tagging allocates nothing
- * for sentences up to TAG_STACK_TOKENS tokens and is greedy, left to right: several hundred
- * thousand words per second. Pure: no logging, no I/O except tagger_load(). */
+ * (CC BY-SA 4.0, see conf/lexicon/tagger.LICENSE). Loading it takes some 30-50 ms and
+ * about 20 MB of memory; a loaded tagger is read-only and may be shared between threads.
+ * Tagging allocates nothing for sentences up to TAG_STACK_TOKENS tokens and is greedy, left
+ * to right, in two passes (the second also sees the first's tags to the right, and revisits
+ * only the tokens the first was unsure of): about half a million words per second and
+ * more (`make bench`), a third faster with the first pass alone (the _fast functions).
+ * Pure: no logging, no I/O except tagger_load() and tagger_load_dir(). */
 #ifndef CLAIMD_TAG_H
 #define CLAIMD_TAG_H
 #include <stdbool.h>
@@ -35,6 +38,8 @@ struct tagger;
 /* Loads a model file. On failure returns -errno (-EINVAL: not a model or damaged,
  * -EFBIG: over TAGGER_MAX_MODEL_BYTES) and writes a reason to err. */
 int tagger_load(const char *path, struct tagger **ret, char *err, size_t errlen);
+/* The same from len bytes in memory (the caller keeps them; nothing points into them). */
+int tagger_load_mem(const void *b, size_t len, struct tagger **ret, char *err, size_t errlen);
 /* The same from dir/TAGGER_MODEL_FILE (dir NULL: claims_default_lexicon_dir()). */
 int tagger_load_dir(const char *dir, struct tagger **ret, char *err, size_t errlen);
 struct tagger *tagger_free(struct tagger *t);
@@ -56,6 +61,10 @@ int tagger_tag_words(const struct tagger *t, const struct tag_word *w, size_t n,
  * "48-year-old" as one token; "'s" apart). */
 struct tok;
 int tagger_tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos);
+/* The first pass alone (no second pass that looks at the tags guessed to the right):
+ * faster, and about as accurate on the treebank's test split (see `make eval`). */
+int tagger_tag_words_fast(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos);
+int tagger_tag_toks_fast(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos);
 
 /* ---- noun-phrase chunks ---- */
 
@@ -79,7 +88,7 @@ struct conllu_tok {
 	char *form;
 	uint8_t upos;     /* UPOS_COUNT when "_" or unknown */
 	uint32_t head;    /* 1-based, 0 root */
-	char deprel[24];  /* without the subtype */
+	char deprel[32];  /* with its subtype: "nmod:poss" */
 	bool space_after;
 	uint32_t mwt_end; /* first word of a multiword token "don't": index of its last word + 1, else 0 */
 	char *mwt_form;   /* that token's surface form */
@@ -94,20 +103,31 @@ struct conllu_sent {
  * 0 at end of file, or -errno (-EINVAL on a malformed line, with the line number in err). */
 int conllu_next(FILE *fp, struct conllu_sent *s, size_t *lineno, char *err, size_t errlen);
 void conllu_release(struct conllu_sent *s);
+/* The sentence's text cut by the claim stage's tokenizer, each token tagged as the
+ * treebank word that heads the characters it covers (an "amod" noun or verb as ADJ: the
+ * "Ohio-based" of "Ohio-based company"), a multiword token ("don't") as its first word.
+ * Returns 0 and new arrays (*ret_w points into *ret_text; free all three), or -EINVAL
+ * when the tokens cannot be aligned, -ENOMEM. */
+int conllu_claim_tokens(const struct conllu_sent *s, char **ret_text, struct tag_word **ret_w, uint8_t **ret_tags,
+			size_t *ret_n);
 
 /* ---- for the trainer (tools/train_tagger.c): the model's feature extraction ---- */
 
-#define TAG_NFEAT_MAX 40
+#define TAG_NFEAT_MAX 64
 /* Per-token word features, computed once per token. */
 struct tag_wf {
-	uint32_t h[12];
+	uint32_t h[13];
 	uint32_t dict; /* key in the tag dictionary */
 };
-void tag_word_features(const char *s, size_t n, struct tag_wf *ret);
+struct tag_lex;
+void tag_word_features(const struct tag_lex *lx, const char *s, size_t n, struct tag_wf *ret);
+
 /* Features of token i given the word features of the sentence and the two previous tags
- * (UPOS_COUNT, UPOS_COUNT + 1 for sentence start). Writes up to TAG_NFEAT_MAX keys,
- * returns how many. */
-size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, unsigned p2, uint32_t *out);
+ * (UPOS_COUNT, UPOS_COUNT + 1 for sentence start). The tagger makes two passes, left to
+ * right: the second (r: the first pass's tags of the sentence; NULL in the first) also
+ * sees the tags guessed to the right. Writes up to TAG_NFEAT_MAX keys, returns how many. */
+size_t tag_features(const struct tag_wf *wf, size_t n, size_t i, unsigned p1, unsigned p2, const uint8_t *r,
+		    uint32_t *out);
 /* Model files: written by the trainer, read by tagger_load(). dict: n_dict keys and tags;
  * features: n_feat keys sorted ascending, with cnt[i] (tag, weight) pairs each, in order,
  * in etag[] and ew[]; scores are ew * scale. */
@@ -120,7 +140,34 @@ struct tag_model_data {
 	const uint8_t *etag;
 	const int16_t *ew;
 	float scale;
+	size_t n_lex;
+	const uint32_t *lex_key; /* tag_lex_key() of a lower-case word */
+	const uint16_t *lex_mask;
 };
 int tag_model_write(FILE *fp, const struct tag_model_data *m);
+
+/* The word-class lexicon: lower-case words (lemmas, and the irregular forms WordNet lists)
+ * with their classes; inflections ("killed", "soldiers") are found from their lemma. */
+#define TLX_N 1       /* noun lemma */
+#define TLX_NPL 2     /* plural noun ("soldiers", "children") */
+#define TLX_V 4       /* verb lemma */
+#define TLX_VS 8      /* verb -s */
+#define TLX_VED 16    /* verb -ed, or an irregular past ("went") */
+#define TLX_VING 32   /* verb -ing */
+#define TLX_A 64      /* adjective */
+#define TLX_ACMP 128  /* comparative or superlative adjective */
+#define TLX_R 256     /* adverb */
+#define TLX_LY 512    /* adjective + "ly" */
+#define TLX_NONE 1024 /* a lower-case word the lexicon does not know */
+struct tag_lex {
+	uint32_t *key;
+	uint16_t *mask;
+	uint32_t cap_mask;
+	size_t n;
+};
+uint32_t tag_lex_key(const char *lower, size_t n);
+/* From n (key, classes) pairs (a key may repeat: classes add up). */
+int tag_lex_build(const uint32_t *keys, const uint16_t *masks, size_t n, struct tag_lex **ret);
+struct tag_lex *tag_lex_free(struct tag_lex *lx);
 
 #endif
