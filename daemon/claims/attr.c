@@ -1093,6 +1093,25 @@ size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		if (n == 0 && acc.found && i + len + 2 >= acc_at)
 			break;
 	}
+	/* "An audit found no evidence of it, the bank said": the attribution that closes the
+	 * sentence reports the whole of it, the leading cue included */
+	if (n == 1 && out[0].found && out[0].speaker_text && out[0].content_b > 0 && out[0].content_e == s->nt &&
+	    !out[max - 1].found) {
+		for (size_t i = out[0].cue_e + 1; i < s->nt; i++) {
+			size_t len;
+			const struct lex_entry *e = cue_at(&x, i, &len);
+			if (!e || (e->kind != CK_VERB && e->kind != CK_OBJECT))
+				continue;
+			struct attribution tr = { 0 };
+			if (trailing(&x, i, len, e, &tr) && tr.content_e >= out[0].cue_e) {
+				uint8_t inner = out[0].stance;
+				out[0] = tr;
+				if (inner != ST_ASSERT && tr.stance == ST_ASSERT)
+					out[0].stance = inner;
+				break;
+			}
+		}
+	}
 	if (n == 0 && late.found && !have_passive)
 		out[n++] = late;
 	if (n == 0 && bare.found && !have_passive && !acc.found)
@@ -1196,6 +1215,69 @@ static bool comparison(const struct sentence *s, size_t i)
 	return i + 1 < s->nt && tok_is(&s->t[i + 1], "by");
 }
 
+/* The speaker's head (its last word) is a prosecution or a plaintiff: "Prosecutors", "the
+ * indictment", "federal prosecutors in Manhattan" (the head before "in"/"of"). */
+static bool accuser(const struct lexicon *lx, const char *sp)
+{
+	char buf[256];
+	size_t n = strlen(sp);
+	if (n >= sizeof(buf))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		buf[i] = (char)c_tolower((unsigned char)sp[i]);
+	char *save = NULL;
+	for (char *w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+		if (!strcmp(w, "in") || !strcmp(w, "of") || !strcmp(w, "for"))
+			break;
+		if (lex_word_class(lx, w) & WC_ACCUSER) {
+			char *next = strtok_r(NULL, " ,", &save);
+			if (!next || !strcmp(next, "in") || !strcmp(next, "of") || !strcmp(next, "for"))
+				return true;
+			w = next;
+			if (lex_word_class(lx, w) & WC_ACCUSER)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "I never touched", "we have never taken": a denial of an act (not "never had", "never
+ * seen", which tell of experience). */
+static bool never_did(const struct sentence *s, size_t b, size_t e)
+{
+	static const char *const acts[] = { "taken", "given", "stolen", "done", "made", "paid", "sold", "hit",
+					    "met", "told", "sent", "took", "gave", "stole", "did", "said" };
+	for (size_t i = b; i + 1 < e; i++) {
+		if (!tok_is(&s->t[i], "never"))
+			continue;
+		const struct tok *v = &s->t[i + 1];
+		size_t n = strlen(v->lw);
+		if (v->kind == TK_WORD && n > 3 && v->lw[n - 2] == 'e' && v->lw[n - 1] == 'd')
+			return true;
+		for (size_t k = 0; k < sizeof(acts) / sizeof(acts[0]); k++)
+			if (tok_is(v, acts[k]))
+				return true;
+	}
+	return false;
+}
+
+/* The content [b,e) is about a person: "he", "a former bank manager" (a role noun), a name. */
+static bool names_a_person(const struct sentence *s, size_t b, size_t e)
+{
+	for (size_t i = b; i < e; i++) {
+		const struct tok *t = &s->t[i];
+		if (t->kind != TK_WORD)
+			continue;
+		if ((t->wc & WC_ROLE) || tok_is(t, "he") || tok_is(t, "she") || tok_is(t, "him") || tok_is(t, "his") ||
+		    tok_is(t, "her"))
+			return true;
+		if (i + 1 < e && (t->flags & TF_CAP) && !(t->wc & WC_STARTER) && (s->t[i + 1].flags & TF_CAP) &&
+		    s->t[i + 1].kind == TK_WORD && !(s->t[i + 1].wc & (WC_ORGHEAD | WC_PLACEHEAD)))
+			return true;
+	}
+	return false;
+}
+
 uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const struct attribution *at,
 		    const char **hedges, size_t *nhedges, size_t max)
 {
@@ -1265,8 +1347,10 @@ uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const st
 	for (size_t i = b; i < e; i++)
 		if (s->t[i].flags & TF_INQ)
 			quoted = true;
-	if ((attributed || quoted) && range_has(lx->denials, s, b, e, NULL))
+	if ((attributed || quoted) && (range_has(lx->denials, s, b, e, NULL) || never_did(s, b, e)))
 		return ST_DENY;
+	if (attributed && accuser(lx, at->speaker_text) && names_a_person(s, b, e))
+		return ST_ALLEGE; /* "prosecutors say he ...": an account of what a defendant did */
 	if (attributed) {
 		/* unnamed sources: "people familiar with the matter", "a police source" */
 		const char *sp = at->speaker_text;

@@ -343,6 +343,55 @@ static const char *qual_text(struct arena *a, size_t q)
 	return arena_strndup(a, buf, strlen(buf));
 }
 
+/* Numbers that name rather than count (GUIDELINES.md 6): after an identifier noun ("Route
+ * 66", "Boeing 737", "Flight 370"), glued to a word ("ID.3", "4Motion"), clock times
+ * ("6:38"), and scores ("beat Eastfield 3-1": two small whole numbers joined by a dash with
+ * no unit after). */
+static bool identifier_or_score(const struct sentence *s, size_t i)
+{
+	static const char *const idn[] = { "route", "highway", "interstate", "flight", "gate", "terminal", "platform",
+					   "boeing", "airbus", "level", "phase", "article", "section", "chapter",
+					   "room", "no", "number", "model", "series", "version", "channel", "district",
+					   "precinct", "ward", "stage", "apollo", "windows", "iphone", "galaxy", "pixel" };
+	const struct tok *t = &s->t[i];
+	if (i > 0) {
+		const struct tok *p = &s->t[i - 1];
+		if (p->kind == TK_WORD && (p->flags & TF_CAP))
+			for (size_t k = 0; k < sizeof(idn) / sizeof(idn[0]); k++)
+				if (tok_is(p, idn[k]))
+					return true;
+		/* "ID.3": a number glued to a word by a period */
+		if (p->kind == TK_PUNCT && p->n == 1 && p->s[0] == '.' && !(t->flags & TF_SPACE) && i > 1 &&
+		    s->t[i - 2].kind == TK_WORD && !(p->flags & TF_SPACE))
+			return true;
+		/* clock times "6:38" (both halves) */
+		if (p->kind == TK_PUNCT && p->n == 1 && p->s[0] == ':' && !(t->flags & TF_SPACE) && i > 1 &&
+		    s->t[i - 2].kind == TK_NUM)
+			return true;
+	}
+	if (i + 2 < s->nt && s->t[i + 1].kind == TK_PUNCT && s->t[i + 1].n == 1 && s->t[i + 1].s[0] == ':' &&
+	    s->t[i + 2].kind == TK_NUM && !(s->t[i + 2].flags & TF_SPACE))
+		return true;
+	/* a score: "3-1", "2–2" with no unit after */
+	if (i + 2 < s->nt && s->t[i + 1].kind == TK_PUNCT && !(s->t[i + 1].flags & TF_SPACE) &&
+	    (s->t[i + 1].s[0] == '-' || s->t[i + 1].n == 3) && s->t[i + 2].kind == TK_NUM && t->n <= 2 &&
+	    s->t[i + 2].n <= 2 && !memchr(t->s, '.', t->n)) {
+		size_t u = i + 3;
+		bool unit = u < s->nt && s->t[u].kind == TK_WORD &&
+			    (!(s->t[u].wc & (WC_STOP | WC_DET | WC_VERBISH)) || tok_is(&s->t[u], "per"));
+		bool pct = u < s->nt && s->t[u].kind == TK_PUNCT && s->t[u].s[0] == '%';
+		bool money = i > 0 && s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].n >= 1 &&
+			     ((unsigned char)s->t[i - 1].s[0] == '$' || (unsigned char)s->t[i - 1].s[0] >= 0xc2);
+		if (!unit && !pct && !money)
+			return true;
+	}
+	if (i >= 2 && s->t[i - 1].kind == TK_PUNCT && !(s->t[i - 1].flags & TF_SPACE) && !(t->flags & TF_SPACE) &&
+	    (s->t[i - 1].s[0] == '-' || s->t[i - 1].n == 3) && s->t[i - 2].kind == TK_NUM && s->t[i - 2].n <= 2 &&
+	    t->n <= 2 && identifier_or_score(s, i - 2))
+		return true;
+	return false;
+}
+
 size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s, struct quantity *out,
 		size_t max)
 {
@@ -355,6 +404,8 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		bool have = false, hyph = false, frac_word = false, cur_rate = false;
 		size_t unit_b = 0, unit_e = 0;
 		if (t->kind == TK_NUM) {
+			if (identifier_or_score(s, i))
+				continue;
 			v = parse_digits(t->s, t->n);
 			have = true;
 			/* years and days of months are time, not quantities */

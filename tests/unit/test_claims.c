@@ -691,6 +691,46 @@ static void test_apposition_and_other_senses(void **state)
 	json_decref(a);
 }
 
+static void test_accounts_and_closing_attribution(void **state)
+{
+	(void)state;
+	json_t *a = run("Prosecutors say a former bank manager moved 2.3 million euros to his own company.\n\n"
+			"\u201cI never touched a client's money,\u201d he told reporters.\n\n"
+			"An internal audit found no evidence that 4 other managers were involved, the bank said.\n\n"
+			"The company blamed higher gas prices for a 6 percent rise.");
+	json_t *c = must(a, "2.3 million");
+	assert_string_equal(stance(c), "allege");
+	assert_string_equal(stance(must(a, "never touched")), "deny");
+	c = must(a, "internal audit");
+	assert_string_equal(speaker(c), "the bank");
+	assert_string_equal(stance(c), "deny");
+	assert_string_equal(cue(must(a, "gas prices")), "blamed");
+	json_decref(a);
+	/* near misses: prosecutors on their own procedure; "never had" tells of experience */
+	a = run("Prosecutors told reporters the decision to close the inquiry followed 7 interviews.\n\n"
+		"\u201cWe have never had demand like that in 20 years,\u201d the chief executive said.");
+	assert_string_equal(stance(must(a, "close the inquiry")), "assert");
+	assert_string_equal(stance(must(a, "never had")), "assert");
+	json_decref(a);
+}
+
+static void test_identifiers_and_scores(void **state)
+{
+	(void)state;
+	json_t *a = run("Harbour City beat Eastfield 3-1 on Route 9 at 6:38 p.m., before 4,000 fans.");
+	json_t *c = must(a, "Eastfield");
+	json_t *q = json_object_get(c, "quantities");
+	assert_int_equal(json_array_size(q), 1);
+	check_qty(c, 0, 4000, NULL, "fans");
+	json_decref(a);
+	/* near misses: a range with a unit and a percentage range are quantities */
+	a = run("Patients have a 30-60 per cent chance of recovery within 10-15 days.");
+	c = must(a, "chance");
+	check_qty(c, 0, 30, NULL, "percent");
+	check_qty(c, 1, 10, NULL, "days");
+	json_decref(a);
+}
+
 /* Without a part-of-speech model the rules that need no tags still run. */
 static void test_without_tagger(void **state)
 {
@@ -754,6 +794,8 @@ int main(void)
 		cmocka_unit_test(test_stance_clause_scope),
 		cmocka_unit_test(test_quantities_in_context),
 		cmocka_unit_test(test_apposition_and_other_senses),
+		cmocka_unit_test(test_accounts_and_closing_attribution),
+		cmocka_unit_test(test_identifiers_and_scores),
 		cmocka_unit_test(test_without_tagger),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
