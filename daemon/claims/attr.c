@@ -40,8 +40,13 @@ static unsigned wc(const struct actx *x, size_t i)
 static const uint8_t *tags(struct actx *x)
 {
 	struct sentence *s = x->s;
-	if (s->upos || x->tag_failed || !x->lx->tagger)
+	if (s->upos || x->tag_failed)
 		return s->upos;
+	if (!x->lx->tagger) {
+		x->tag_failed = true;
+		x->d->untagged++;
+		return NULL;
+	}
 	uint8_t *up = arena_alloc(x->a, s->nt ? s->nt : 1);
 	if (!up || tagger_tag_toks(x->lx->tagger, s->t, s->nt, up) < 0) {
 		x->tag_failed = true;

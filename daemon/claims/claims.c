@@ -776,6 +776,12 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 
 int claims_extract(const struct claims_ctx *c, const char *text, const char *published, json_t **ret)
 {
+	return claims_extract_ex(c, text, published, ret, NULL);
+}
+
+int claims_extract_ex(const struct claims_ctx *c, const char *text, const char *published, json_t **ret,
+		      struct claims_stats *ret_stats)
+{
 	if (!c || !ret)
 		return -EINVAL;
 	struct arena *a = arena_new();
@@ -783,6 +789,7 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 	struct discourse *d = calloc(1, sizeof(*d));
 	struct run *run = calloc(1, sizeof(*run));
 	struct arena *scratch = arena_new();
+	size_t untagged = 0;
 	int r = 0;
 	if (!a || !arr || !d || !run || !scratch) {
 		r = -ENOMEM;
@@ -832,6 +839,8 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 		 * call; the paragraph's tokens and sentences in scratch, reused by the next */
 	}
 out:
+	if (d)
+		untagged = d->untagged;
 	if (run) {
 		run_release(run);
 		free(run);
@@ -844,5 +853,7 @@ out:
 		return r;
 	}
 	*ret = arr;
+	if (ret_stats)
+		ret_stats->untagged = untagged;
 	return 0;
 }

@@ -756,7 +756,21 @@ static void test_without_tagger(void **state)
 	assert_int_equal(json_array_size(arr), 1);
 	assert_string_equal(speaker(json_array_get(arr, 0)), "The ministry");
 	json_decref(arr);
+	/* a sentence whose speaker needs tags is counted, and still gives its claim */
+	struct claims_stats st = { 0 };
+	assert_int_equal(claims_extract_ex(c2, "Those infected often develop a fever within 3 days, says the agency.", NULL,
+					   &arr, &st),
+			 0);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_true(st.untagged >= 1);
+	json_decref(arr);
 	claims_free(c2);
+	/* near miss: with the model nothing is left untagged */
+	assert_int_equal(claims_extract_ex(ctx, "Those infected often develop a fever within 3 days, says the agency.", NULL,
+					   &arr, &st),
+			 0);
+	assert_int_equal(st.untagged, 0);
+	json_decref(arr);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
