@@ -1191,6 +1191,14 @@ static bool range_has(const struct lex_table *t, const struct sentence *s, size_
 	return false;
 }
 
+/* "which", "who" after a noun or a comma: a relative clause */
+static bool relative_pron(const struct sentence *s, size_t i)
+{
+	const struct tok *t = &s->t[i];
+	return (tok_is(t, "which") || tok_is(t, "who") || tok_is(t, "whom") || tok_is(t, "whose")) && i > 0 &&
+	       (s->t[i - 1].kind == TK_WORD || (s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == ','));
+}
+
 static bool modal(const struct tok *t)
 {
 	return tok_is(t, "will") || tok_is(t, "would") || tok_is(t, "could") || tok_is(t, "may") ||
@@ -1273,12 +1281,19 @@ static bool names_a_person(const struct sentence *s, size_t b, size_t e)
 		const struct tok *t = &s->t[i];
 		if (t->kind != TK_WORD)
 			continue;
-		if ((t->wc & WC_ROLE) || tok_is(t, "he") || tok_is(t, "she") || tok_is(t, "him") || tok_is(t, "his") ||
-		    tok_is(t, "her"))
-			return true;
-		if (i + 1 < e && (t->flags & TF_CAP) && !(t->wc & WC_STARTER) && (s->t[i + 1].flags & TF_CAP) &&
-		    s->t[i + 1].kind == TK_WORD && !(s->t[i + 1].wc & (WC_ORGHEAD | WC_PLACEHEAD)))
-			return true;
+		bool person = (t->wc & WC_ROLE) || tok_is(t, "he") || tok_is(t, "she") || tok_is(t, "him") ||
+			      tok_is(t, "his") || tok_is(t, "her") ||
+			      (i + 1 < e && (t->flags & TF_CAP) && !(t->wc & WC_STARTER) && (s->t[i + 1].flags & TF_CAP) &&
+			       s->t[i + 1].kind == TK_WORD && !(s->t[i + 1].wc & (WC_ORGHEAD | WC_PLACEHEAD)));
+		if (!person)
+			continue;
+		/* what the person did, not what was done to them ("was charged", "was arrested") */
+		size_t k = i + 1;
+		while (k < e && k < i + 6 && !(s->t[k].wc & WC_BE) && !(s->t[k].kind == TK_WORD && participle(&s->t[k])))
+			k++;
+		if (k < e && (s->t[k].wc & WC_BE))
+			return false;
+		return true;
 	}
 	return false;
 }
@@ -1296,13 +1311,20 @@ uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const st
 	bool allege = false, spec = false;
 	*nhedges = 0;
 	size_t sub = nt; /* start of a subordinate clause opened inside the content */
+	bool sub_lead = false;
 	for (size_t i = b; i < e; i++) {
 		size_t len;
 		const struct tok *ti = &s->t[i];
-		if (ti->kind == TK_PUNCT && ti->n == 1 && (ti->s[0] == ',' || ti->s[0] == ';'))
-			sub = nt; /* a comma closes it: "When prices rise, sales would fall" */
-		else if (i > b && ti->kind == TK_WORD && (ti->wc & WC_SUBCONJ) && !(ti->flags & TF_CAP))
+		/* a subordinate clause that opens the content ends at the first comma ("When
+		 * prices rise, sales would fall"); one opened inside it, or a relative clause,
+		 * runs on past commas of apposition ("when they were told the hopeful, Deval
+		 * Patrick, would be stopping by") to a semicolon */
+		if (ti->kind == TK_PUNCT && ti->n == 1 && (ti->s[0] == ';' || (ti->s[0] == ',' && sub_lead)))
+			sub = nt, sub_lead = false;
+		else if (ti->kind == TK_WORD && ((ti->wc & WC_SUBCONJ) || (i > b && relative_pron(s, i))) && sub == nt) {
 			sub = i;
+			sub_lead = i == b || (i == b + 1 && (s->t[b].wc & WC_CONNECT));
+		}
 		/* "there'll be": the contracted "will" */
 		if (!spec && ti->kind == TK_WORD && contracted_will(ti) && sub == nt) {
 			spec = true;
@@ -1313,7 +1335,7 @@ uint8_t attr_stance(const struct lexicon *lx, const struct sentence *s, const st
 			continue;
 		/* a modal of a subordinate clause is not the claim's ("... when they were told he
 		 * would come", "because they may disagree") */
-		if (sub < i && x->stance == ST_SPECULATE && len == 1 && modal(ti))
+		if (sub < i && x->stance == ST_SPECULATE && (modal(ti) || !sub_lead))
 			continue;
 		/* past ability: "could not hold", "could only manage" */
 		if (tok_is(ti, "could") && i + 1 < nt &&

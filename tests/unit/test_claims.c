@@ -706,9 +706,14 @@ static void test_accounts_and_closing_attribution(void **state)
 	assert_string_equal(stance(c), "deny");
 	assert_string_equal(cue(must(a, "gas prices")), "blamed");
 	json_decref(a);
-	/* near misses: prosecutors on their own procedure; "never had" tells of experience */
-	a = run("Prosecutors told reporters the decision to close the inquiry followed 7 interviews.\n\n"
+	/* near misses: prosecutors on their own procedure or on what was done to a person;
+	 * "never had" tells of experience; a relative clause's hedge is not the claim's */
+	a = run("A former mayor was charged on Tuesday with taking bribes worth 2 million euros, prosecutors said.\n\n"
+		"The company, which aims to open 5 stores, reported a loss.\n\n"
+		"Prosecutors told reporters the decision to close the inquiry followed 7 interviews.\n\n"
 		"\u201cWe have never had demand like that in 20 years,\u201d the chief executive said.");
+	assert_string_equal(stance(must(a, "was charged")), "assert");
+	assert_string_equal(stance(must(a, "aims to open")), "assert");
 	assert_string_equal(stance(must(a, "close the inquiry")), "assert");
 	assert_string_equal(stance(must(a, "never had")), "assert");
 	json_decref(a);
