@@ -554,6 +554,12 @@ static void test_cues_not_shaped_like_said(void **state)
 	assert_string_equal(speaker(c), "Swift");
 	assert_string_equal(stance(c), "allege");
 	json_decref(a);
+	a = run("According to reports, the bar charges Rs 300 for 15 minutes.");
+	assert_string_equal(stance(must(a, "the bar charges")), "allege"); /* unnamed reports */
+	json_decref(a);
+	a = run("According to a report by the health ministry, the bar charges Rs 300 for 15 minutes.");
+	assert_string_equal(stance(must(a, "the bar charges")), "assert"); /* near miss: a named source */
+	json_decref(a);
 	/* near misses: "found" without "that"/"no" finds, it does not report; a plain post */
 	a = run("Police found 3 bodies in the house on Friday.");
 	assert_null(speaker(must(a, "3 bodies")));
