@@ -90,8 +90,10 @@ static bool not_reporting(const struct sentence *s, size_t i, size_t len)
 			if (tok_is(n, won[j]))
 				return true;
 	}
-	if ((tok_is(c, "added") || tok_is(c, "adds") || tok_is(c, "add")) && tok_is(n, "to"))
-		return true;
+	if ((tok_is(c, "added") || tok_is(c, "adds") || tok_is(c, "add")) &&
+	    (tok_is(n, "to") || n->kind == TK_NUM || (n->kw & KW_NUM) || tok_is(n, "more") || tok_is(n, "nearly") ||
+	     tok_is(n, "about") || tok_is(n, "almost") || tok_is(n, "over")))
+		return true; /* "added to his titles", "the stock added 2%" */
 	return false;
 }
 
@@ -494,6 +496,15 @@ static bool make_speaker(struct actx *x, size_t b, size_t e, struct attribution 
 static size_t skip_lead(const struct actx *x, size_t b, size_t limit)
 {
 	const struct sentence *s = x->s;
+	/* a dateline: "HONOLULU, Hawaii (Agency) - ", "COLUMBIA, S.C. (AP) — " */
+	if (b == 0 && s->nt > 3 && (s->t[0].flags & TF_ALLCAP)) {
+		for (size_t k = 1; k < limit && k < 12; k++)
+			if (is_dash(&s->t[k]) || (s->t[k].kind == TK_PUNCT && s->t[k].n == 1 && s->t[k].s[0] == '-')) {
+				if (s->t[k - 1].kind == TK_PUNCT && s->t[k - 1].s[0] == ')')
+					b = k + 1;
+				break;
+			}
+	}
 	for (int round = 0; round < 4 && b < limit; round++) {
 		while (b < limit && (s->t[b].kind == TK_QOPEN || is_punct(&s->t[b], '(')))
 			return b;
@@ -567,6 +578,14 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 	if (b >= c)
 		return false;
 	size_t k = speaker_end(x, b, c);
+	/* "The key to it, says Buser, is": a lone comma right before the cue inverts it */
+	if (k > b + 1 && is_comma(&s->t[k - 1])) {
+		size_t commas = 0;
+		for (size_t j = b; j < k; j++)
+			commas += is_comma(&s->t[j]) || is_dash(&s->t[j]);
+		if (commas == 1)
+			return false;
+	}
 	/* "X, who ..., said": a comma, dash or relative pronoun in the phrase must be closed
 	 * by a comma or dash right before the cue */
 	for (size_t j = b + 1; j < k; j++) {
@@ -579,6 +598,17 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 		if ((is_pron(&s->t[j], "who") || is_pron(&s->t[j], "which")) && k - j > 6)
 			return false;
 	}
+	if (k == b + 1 && (is_pron(&s->t[b], "we") || is_pron(&s->t[b], "i")) && !(s->t[b].flags & TF_INQ)) {
+		/* "We found no evidence": the writer reports; the cue keeps its stance */
+		at->found = true;
+		at->speaker_text = NULL;
+		at->cue = tok_join(x->a, s, c, c + clen);
+		at->cue_e = c + clen;
+		at->stance = e->stance;
+		at->content_b = c + clen;
+		at->content_e = s->nt;
+		return true;
+	}
 	if (!make_speaker(x, b, k, at)) {
 		/* "The group that owns her music, Big Machine, says": the name in commas */
 		if (!(k - 1 > b && is_comma(&s->t[k - 1])))
@@ -587,7 +617,7 @@ static bool leading(struct actx *x, size_t cb, size_t c, size_t clen, const stru
 		while (r > b && !is_comma(&s->t[r - 1]))
 			r--;
 		if (r <= b || r + 1 >= k || !(s->t[r].flags & TF_CAP) || (s->t[r].wc & WC_STARTER) ||
-		    !make_speaker(x, r, k - 1, at))
+		    lex_match_tok(x->lx->titles, s->t, s->nt, r, NULL) || !make_speaker(x, r, k - 1, at))
 			return false;
 	}
 	/* the phrase must run up to the cue (only auxiliaries, adverbs, a time between) */
@@ -677,7 +707,9 @@ static bool trailing(struct actx *x, size_t c, size_t clen, const struct lex_ent
 			r--;
 		if (r >= 2 && r < q && is_comma(&s->t[r - 1])) {
 			bool ap = (!(s->t[r].flags & TF_CAP) && !(wc(x, r) & WC_DET)) || role_apposition(x, r, q) ||
-				  is_pron(&s->t[r], "who") || is_pron(&s->t[r], "which");
+				  is_pron(&s->t[r], "who") || is_pron(&s->t[r], "which") ||
+				  (s->t[r].flags & TF_POSS) || (r + 1 < q && (s->t[r + 1].flags & TF_POSS)) ||
+				  lex_match_tok(x->lx->titles, s->t, s->nt, r, NULL) != NULL;
 			size_t nq = r - 1, nb = nq;
 			while (nb > 0 && !is_comma(&s->t[nb - 1]) && s->t[nb - 1].kind != TK_QCLOSE && nq - nb < 6)
 				nb--;
@@ -800,17 +832,22 @@ static bool parenthetical(struct actx *x, size_t c, size_t clen, const struct le
 	size_t p = c;
 	while (p > 0 && !is_comma(&s->t[p - 1]) && c - p < 10)
 		p--;
-	if (p < 3 || !is_comma(&s->t[p - 1]) || p >= c)
+	if (p < 3 || !is_comma(&s->t[p - 1]) || p > c)
 		return false;
 	size_t q = c + clen;
-	while (q < s->nt && q < c + clen + 4 && !is_comma(&s->t[q]) && s->t[q].kind != TK_PUNCT)
+	while (q < s->nt && q < c + clen + 6 && !is_comma(&s->t[q]) && s->t[q].kind != TK_PUNCT)
 		q++;
 	if (q >= s->nt || !is_comma(&s->t[q]) || q + 3 >= s->nt)
 		return false;
 	size_t k = speaker_end(x, p, c);
 	struct attribution tmp = { 0 };
-	if (!make_speaker(x, p, k, &tmp))
+	/* inverted: "The key to its success, says Buser, is ..." */
+	if (p == c) {
+		if (!(q > c + clen && make_speaker(x, c + clen, q, &tmp)))
+			return false;
+	} else if (!make_speaker(x, p, k, &tmp)) {
 		return false;
+	}
 	*at = tmp;
 	at->found = true;
 	at->cue = tok_join(x->a, s, c, c + clen);

@@ -742,6 +742,28 @@ static void test_identifiers_and_scores(void **state)
 	json_decref(a);
 }
 
+static void test_inversions_datelines_writer(void **state)
+{
+	(void)state;
+	json_t *a = run("The key to its success, says Buser, is a network of 30 data centres.\n\n"
+			"\u201cWe sell in 9 studios,\u201d Strauss Zelnick, CEO of Take-Two, adds.\n\n"
+			"HONOLULU, Hawaii (HNN) - NASA scientists have confirmed water on one of Jupiter's 79 moons.\n\n"
+			"We have found no evidence for the 3 claims.");
+	assert_string_equal(speaker(must(a, "key to its success")), "Buser");
+	assert_string_equal(speaker(must(a, "9 studios")), "Strauss Zelnick");
+	assert_string_equal(speaker(must(a, "79 moons")), "NASA scientists");
+	json_t *c = must(a, "found no evidence");
+	assert_null(speaker(c));
+	assert_string_equal(stance(c), "deny");
+	json_decref(a);
+	/* near misses: "added" of a price is no cue; a dash without a dateline before it */
+	a = run("The stock added more than 2 percent on Monday.\n\n"
+		"UN officials said the plan would fail in 3 regions - the north first.");
+	assert_null(speaker(must(a, "stock added")));
+	assert_string_equal(speaker(must(a, "3 regions")), "UN officials");
+	json_decref(a);
+}
+
 /* Without a part-of-speech model the rules that need no tags still run. */
 static void test_without_tagger(void **state)
 {
@@ -769,7 +791,7 @@ static void test_without_tagger(void **state)
 	json_decref(arr);
 	/* a sentence whose speaker needs tags is counted, and still gives its claim */
 	struct claims_stats st = { 0 };
-	assert_int_equal(claims_extract_ex(c2, "Those infected often develop a fever within 3 days, says the agency.", NULL,
+	assert_int_equal(claims_extract_ex(c2, "Residents fleeing the floods said 3 bridges had collapsed.", NULL,
 					   &arr, &st),
 			 0);
 	assert_int_equal(json_array_size(arr), 1);
@@ -777,7 +799,7 @@ static void test_without_tagger(void **state)
 	json_decref(arr);
 	claims_free(c2);
 	/* near miss: with the model nothing is left untagged */
-	assert_int_equal(claims_extract_ex(ctx, "Those infected often develop a fever within 3 days, says the agency.", NULL,
+	assert_int_equal(claims_extract_ex(ctx, "Residents fleeing the floods said 3 bridges had collapsed.", NULL,
 					   &arr, &st),
 			 0);
 	assert_int_equal(st.untagged, 0);
@@ -821,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_apposition_and_other_senses),
 		cmocka_unit_test(test_accounts_and_closing_attribution),
 		cmocka_unit_test(test_identifiers_and_scores),
+		cmocka_unit_test(test_inversions_datelines_writer),
 		cmocka_unit_test(test_without_tagger),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
