@@ -188,6 +188,7 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *ud)
 		if (D.stopping)
 			continue;
 		D.stopping = true;
+		pages_stop(D.pages); /* queued pages are fetched after the restart */
 		notify_stopping();
 		log_ev(LOG_INFO, NULL, NULL, "Received %s, stopping", strsignal((int)si.ssi_signo));
 		loop_timer_arm(t_heartbeat, -1);
@@ -330,6 +331,12 @@ int main(int argc, char **argv)
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = errno }, "Cannot watch signals: %m");
 		goto out;
 	}
+	if ((r = pages_new(&D, &D.pages)) < 0 || (r = pages_resume(D.pages)) < 0) {
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
+		       "Cannot resume the article page queue: %s",
+		       store_errmsg(D.store) ? store_errmsg(D.store) : strerror(-r));
+		goto out;
+	}
 	if ((r = sched_new(&D, &D.sched)) < 0 || (r = sched_apply(D.sched)) < 0 ||
 	    (r = loop_timer_new(D.loop, heartbeat, NULL, &t_heartbeat)) < 0 ||
 	    (r = loop_timer_new(D.loop, watchdog, NULL, &t_watchdog)) < 0 ||
@@ -366,6 +373,7 @@ out:
 	loop_timer_free(t_watchdog);
 	loop_timer_free(t_heartbeat);
 	sched_free(D.sched);
+	pages_free(D.pages);
 	fetch_free(D.fetch);
 	pub_free(D.pub);
 	if (zctx)
