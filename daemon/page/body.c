@@ -1,0 +1,533 @@
+/* page/body.c — the main content of an article page's tree.
+ *
+ * One iterative walk over the tree (no recursion: nesting is bounded by PAGE_MAX_DEPTH,
+ * the element count by max_nodes) numbers the elements in document order, notes each
+ * one's kind and class/id hints, hands head elements and JSON-LD to meta.c, and cuts the
+ * text into blocks: the runs of text between block-level boundaries, each owned by the
+ * innermost block-level element around it, with its word count and the share of it that
+ * is link text.
+ *
+ * The body is then chosen in three steps:
+ *  1. hints: an element whose class or id says boilerplate (comments, share bars, related
+ *     links, newsletter boxes, bylines, captions, navigation, ads, ...) marks its subtree
+ *     as boilerplate, unless it holds most of the page's prose (a wrapper whose class
+ *     happens to say "sidebar" is not a sidebar); hidden elements are not read at all;
+ *  2. the container: each block is worth its prose (long, sentence-like, few links) or
+ *     costs its boilerplate (link lists, short labels, hinted blocks); the element whose
+ *     subtree sums to the most is the article's container — enough prose inside, little
+ *     boilerplate around;
+ *  3. the blocks: inside the container, the blocks that are not boilerplate, link lists,
+ *     captions, the headline or stray labels, in order, a blank line between paragraphs.
+ * Takes: the parsed document. Gives: p->text and p->method, or p->reason.
+ * Must not: recurse, allocate without bound, log. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libxml/tree.h>
+
+#include "page_int.h"
+
+#define H_NEG 0x01       /* boilerplate by its class or id */
+#define H_POS 0x02       /* says article body */
+#define H_BODYPROP 0x04  /* itemprop=articleBody */
+#define H_CAPTION 0x08   /* caption, credit, figure: dropped inside the body */
+#define H_HIDDEN 0x10    /* not shown: not read */
+#define H_PAYWALL 0x20   /* paywall or login box */
+
+struct el {
+	xmlNode *n;
+	int parent, end;     /* end: one past the last descendant */
+	uint16_t depth;
+	uint8_t tag, hint;
+	bool boundary;       /* starts and ends a block */
+	bool neg;            /* effective boilerplate (hint held up against the prose inside) */
+	float prose;         /* words of prose blocks in the subtree (hints ignored) */
+	float value;         /* sum of block values in the subtree */
+};
+
+struct blk {
+	int owner;
+	uint32_t off, len;
+	uint32_t words, chars, link_chars;
+	uint8_t tag;         /* the owner's tag */
+	bool sentence;       /* ends like a sentence */
+};
+
+struct walk {
+	struct meta *m;
+	struct el *el;
+	size_t n_el, cap_el;
+	struct blk *bk;
+	size_t n_bk, cap_bk;
+	struct sbuf text;
+	size_t cur_off;      /* start of the open block in text */
+	uint32_t cur_link;
+	bool space;
+	int owner[PAGE_MAX_DEPTH + 2];   /* boundary element per open level */
+	int a_depth;
+	bool oom, truncated, deep, password;
+	int paywall;
+};
+
+/* ---- hints ---- */
+
+static const char *const neg_sub[] = {
+	"comment", "share", "sharing", "social", "related", "recommend", "newsletter",
+	"subscri", "signup", "sign-up", "promo", "byline", "breadcrumb", "sidebar", "footer",
+	"masthead", "navbar", "navigation", "menu", "advert", "sponsor", "outbrain", "taboola",
+	"popular", "trending", "mostread", "most-read", "readmore", "read-more", "more-stories",
+	"also-read", "toolbar", "cookie", "consent", "gdpr", "modal", "popup", "banner",
+	"widget", "pagination", "pager", "rating", "reaction", "slideshow", "carousel",
+	"copyright", "disclaimer", "author-info", "authorinfo", "author-bio", "overlay",
+	"recirc", "more-from", "next-article", "skip-link", "login", "timestamp", "dateline",
+	"keyword", "topic-list", "tag-list", "taglist", "print-", "follow-us", "subnav",
+};
+static const char *const neg_tok[] = {
+	"ad", "ads", "adv", "advert", "nav", "tags", "tag", "tools", "tool", "meta", "date",
+	"time", "author", "authors", "header", "aside", "extra", "links", "video", "player",
+	"embed", "icon", "button", "btn", "label", "print", "email", "bio", "teaser", "promo",
+	"more", "dropdown", "hide", "hidden", "credits", "source",
+};
+static const char *const caption_sub[] = { "caption", "credit", "gallery", "photo", "image",
+	"figure", "media", "thumbnail", "picture", "lightbox" };
+static const char *const pos_sub[] = { "article", "story", "entry", "post", "content", "body",
+	"text", "main", "prose", "blog" };
+static const char *const hidden_tok[] = { "sr-only", "visually-hidden", "visuallyhidden",
+	"screen-reader-text", "screenreader", "offscreen", "element-invisible", "hidden" };
+static const char *const paywall_sub[] = { "paywall", "regwall", "registration-wall",
+	"subscriber-only", "premium-content", "piano", "meter-", "login-wall", "loginwall",
+	"subscription-required", "locked-content" };
+
+static bool has_sub(const char *s, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(s, set[i]))
+			return true;
+	return false;
+}
+
+/* Whole tokens, split at anything but letters and digits (and "-" kept for hidden_tok). */
+static bool has_tok(const char *s, const char *const *set, size_t n, bool dash)
+{
+	const char *p = s;
+	while (*p) {
+		while (*p && !(isalnum((unsigned char)*p) || (dash && *p == '-')))
+			p++;
+		const char *q = p;
+		while (*q && (isalnum((unsigned char)*q) || (dash && *q == '-')))
+			q++;
+		size_t k = (size_t)(q - p);
+		for (size_t i = 0; k && i < n; i++)
+			if (strlen(set[i]) == k && !memcmp(p, set[i], k))
+				return true;
+		p = q;
+	}
+	return false;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *attr(xmlNode *n, const char *name)
+{
+	for (xmlAttr *a = n->properties; a; a = a->next)
+		if (!strcasecmp((const char *)a->name, name) && a->children &&
+		    a->children->type == XML_TEXT_NODE)
+			return (const char *)a->children->content;
+	return NULL;
+}
+
+static bool style_hidden(const char *st)
+{
+	char c[128];
+	size_t k = 0;
+	for (; *st && k + 1 < sizeof(c); st++)
+		if (!isspace((unsigned char)*st))
+			c[k++] = (char)tolower((unsigned char)*st);
+	c[k] = '\0';
+	return strstr(c, "display:none") || strstr(c, "visibility:hidden");
+}
+
+static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
+{
+	uint8_t h = 0;
+	const char *cls = attr(n, "class"), *id = attr(n, "id");
+	if (n->properties) {
+		if (attr(n, "hidden"))
+			return H_HIDDEN;
+		const char *st = attr(n, "style");
+		if (st && style_hidden(st))
+			return H_HIDDEN;
+		const char *ip = attr(n, "itemprop");
+		if (ip && (!strcasecmp(ip, "articleBody") || strstr(ip, "articleBody")))
+			h |= H_BODYPROP | H_POS;
+		if (t == T_INPUT) {
+			const char *ty = attr(n, "type");
+			if (ty && !strcasecmp(ty, "password"))
+				w->password = true;
+		}
+	}
+	if (cls || id) {
+		char s[256];
+		size_t k = 0;
+		for (const char *src = cls; src && *src && k + 2 < sizeof(s); src++)
+			s[k++] = (char)tolower((unsigned char)*src);
+		s[k++] = ' ';
+		for (const char *src = id; src && *src && k + 1 < sizeof(s); src++)
+			s[k++] = (char)tolower((unsigned char)*src);
+		s[k] = '\0';
+		if (has_tok(s, hidden_tok, N(hidden_tok), true))
+			return H_HIDDEN;
+		if (has_sub(s, paywall_sub, N(paywall_sub))) {
+			h |= H_PAYWALL;
+			w->paywall++;
+		}
+		if (!(h & H_BODYPROP)) {
+			if (has_sub(s, neg_sub, N(neg_sub)) || has_tok(s, neg_tok, N(neg_tok), false))
+				h |= H_NEG;
+			if (has_sub(s, caption_sub, N(caption_sub)))
+				h |= H_CAPTION;
+			if (has_sub(s, pos_sub, N(pos_sub)))
+				h |= H_POS;
+		}
+	}
+	switch (t) {
+	case T_NAV:
+	case T_ASIDE:
+	case T_FOOTER:
+	case T_HEADER:
+	case T_FORM:
+		if (t != T_FORM)
+			h |= H_NEG;
+		break;
+	case T_FIGURE:
+	case T_FIGCAPTION:
+		h |= H_CAPTION;
+		break;
+	case T_HTML:
+	case T_BODY:
+	case T_MAIN:
+		h &= (uint8_t)~(H_NEG | H_CAPTION);
+		break;
+	default:
+		break;
+	}
+	return h;
+}
+
+static bool is_boundary(enum tag t)
+{
+	switch (t) {
+	case T_A:
+	case T_INLINE:
+	case T_OTHER:
+	case T_TIME:
+	case T_IMG:
+	case T_INPUT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* ---- the walk ---- */
+
+static void flush(struct walk *w)
+{
+	struct sbuf *t = &w->text;
+	while (t->len > w->cur_off && (t->b[t->len - 1] == ' ' || t->b[t->len - 1] == '\n'))
+		t->len--;
+	if (t->b)
+		t->b[t->len] = '\0';
+	if (t->len > w->cur_off && !w->oom) {
+		if (w->n_bk == w->cap_bk) {
+			size_t cap = w->cap_bk ? w->cap_bk * 2 : 256;
+			struct blk *b = realloc(w->bk, cap * sizeof(*b));
+			if (!b) {
+				w->oom = true;
+				return;
+			}
+			w->bk = b;
+			w->cap_bk = cap;
+		}
+		struct blk *b = &w->bk[w->n_bk++];
+		const char *s = t->b + w->cur_off;
+		uint32_t len = (uint32_t)(t->len - w->cur_off), words = 0;
+		bool in = false;
+		for (uint32_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+			bool a = isalnum(c) || c >= 0x80;
+			if (a && !in)
+				words++;
+			in = a;
+		}
+		int o = w->owner[0];
+		b->owner = o;
+		b->off = (uint32_t)w->cur_off;
+		b->len = len;
+		b->words = words;
+		b->chars = len;
+		b->link_chars = w->cur_link > len ? len : w->cur_link;
+		b->tag = w->el[o].tag;
+		unsigned char last = (unsigned char)s[len - 1];
+		if ((last == '"' || last == ')' || last == '\'') && len > 1)
+			last = (unsigned char)s[len - 2];
+		b->sentence = last == '.' || last == '!' || last == '?' || last == ':' ||
+			      (len >= 3 && !memcmp(s + len - 3, "\xE2\x80\x9D", 3)) ||
+			      (len >= 3 && !memcmp(s + len - 3, "\xE2\x80\xA6", 3));
+		sb_add(t, "", 1);   /* keep the NUL: blocks are C strings in place */
+	}
+	w->cur_off = t->len;
+	w->cur_link = 0;
+	w->space = false;
+}
+
+static void text(struct walk *w, const char *s)
+{
+	size_t before = w->text.len;
+	sb_text(&w->text, s, strlen(s), &w->space);
+	if (w->a_depth)
+		w->cur_link += (uint32_t)(w->text.len - before);
+	if (w->text.oom)
+		w->oom = true;
+}
+
+static int add_el(struct walk *w, xmlNode *n, int parent, int depth, enum tag t, uint8_t h)
+{
+	if (w->n_el == w->cap_el) {
+		size_t cap = w->cap_el ? w->cap_el * 2 : 1024;
+		struct el *e = realloc(w->el, cap * sizeof(*e));
+		if (!e) {
+			w->oom = true;
+			return -1;
+		}
+		w->el = e;
+		w->cap_el = cap;
+	}
+	struct el *e = &w->el[w->n_el];
+	*e = (struct el){ .n = n, .parent = parent, .end = (int)w->n_el + 1, .depth = (uint16_t)depth,
+			  .tag = (uint8_t)t, .hint = h, .boundary = is_boundary(t) || (h & H_NEG) };
+	return (int)w->n_el++;
+}
+
+static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
+{
+	/* element 0: the document, owner of stray text */
+	add_el(w, (xmlNode *)doc, -1, 0, T_HTML, 0);
+	int open[PAGE_MAX_DEPTH + 2];
+	int depth = 0;
+	open[0] = 0;
+	w->owner[0] = 0;
+	int owner_stack[PAGE_MAX_DEPTH + 2];
+	owner_stack[0] = 0;
+	bool in_head = false;
+	xmlNode *cur = doc->children;
+	while (cur && !w->oom) {
+		bool descend = false;
+		if (cur->type == XML_ELEMENT_NODE) {
+			enum tag t = page_tag(cur->name);
+			if (w->n_el >= max_nodes) {
+				w->truncated = true;
+				break;
+			}
+			if (t == T_META || t == T_LINK || t == T_TITLE || t == T_HTML || t == T_SCRIPT)
+				meta_element(w->m, cur, t);
+			uint8_t h = hints(w, cur, t);
+			int parent = open[depth];
+			int idx = add_el(w, cur, parent, depth + 1, t, h);
+			if (idx < 0)
+				break;
+			if (t == T_BR) {
+				/* a line break; two in a row end the block */
+				struct sbuf *s = &w->text;
+				if (s->len > w->cur_off && s->b[s->len - 1] == '\n')
+					flush(w);
+				else if (s->len > w->cur_off)
+					sb_add(s, "\n", 1);
+				w->space = false;
+			} else if (w->el[idx].boundary) {
+				flush(w);
+			}
+			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_HEAD ||
+				    t == T_TITLE || (h & H_HIDDEN);
+			if (!skip && cur->children) {
+				if (depth + 1 > PAGE_MAX_DEPTH) {
+					w->deep = true;
+				} else {
+					descend = true;
+					open[++depth] = idx;
+					owner_stack[depth] = w->el[idx].boundary ? idx : owner_stack[depth - 1];
+					w->owner[0] = owner_stack[depth];
+					if (t == T_A)
+						w->a_depth++;
+				}
+			} else if (t == T_HEAD && cur->children) {
+				/* the head's meta, link, title and script elements, one level down */
+				for (xmlNode *c = cur->children; c; c = c->next)
+					if (c->type == XML_ELEMENT_NODE) {
+						enum tag ct = page_tag(c->name);
+						if (ct == T_META || ct == T_LINK || ct == T_TITLE ||
+						    ct == T_SCRIPT)
+							meta_element(w->m, c, ct);
+					}
+			}
+			if (!descend && w->el[idx].boundary)
+				flush(w);
+			(void)in_head;
+		} else if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) &&
+			   cur->content) {
+			text(w, (const char *)cur->content);
+		}
+		if (descend) {
+			cur = cur->children;
+			continue;
+		}
+		while (cur && !cur->next) {
+			cur = cur->parent;
+			if (!cur || cur == (xmlNode *)doc || depth == 0) {
+				cur = NULL;
+				break;
+			}
+			int idx = open[depth];
+			w->el[idx].end = (int)w->n_el;
+			if (w->el[idx].tag == T_A && w->a_depth)
+				w->a_depth--;
+			if (w->el[idx].boundary)
+				flush(w);
+			depth--;
+			w->owner[0] = owner_stack[depth];
+		}
+		if (cur)
+			cur = cur->next;
+	}
+	/* close whatever is still open (the walk stopped early) */
+	for (; depth > 0; depth--)
+		w->el[open[depth]].end = (int)w->n_el;
+	w->el[0].end = (int)w->n_el;
+	flush(w);
+}
+
+/* ---- choosing ---- */
+
+static bool is_heading(uint8_t t)
+{
+	return t >= T_H1 && t <= T_H6;
+}
+
+static float link_density(const struct blk *b)
+{
+	return b->chars ? (float)b->link_chars / (float)b->chars : 0;
+}
+
+static bool prose(const struct blk *b)
+{
+	return !is_heading(b->tag) && b->words >= 10 && link_density(b) < 0.3f;
+}
+
+static float value(const struct walk *w, const struct blk *b)
+{
+	float words = (float)b->words, ld = link_density(b);
+	if (w->el[b->owner].neg || ld > 0.5f)
+		return -words;
+	if (is_heading(b->tag))
+		return 0;
+	if (prose(b)) {
+		float v = words - 5;
+		if (b->tag != T_P)
+			v *= 0.8f;
+		return v;
+	}
+	return -0.3f * words;
+}
+
+int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
+{
+	struct walk w = { .m = m };
+	int r = 0;
+	walk_tree(&w, doc, max_nodes);
+	if (w.oom || w.text.oom) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* prose per subtree, hints ignored */
+	for (size_t i = 0; i < w.n_bk; i++)
+		if (prose(&w.bk[i]))
+			w.el[w.bk[i].owner].prose += (float)w.bk[i].words;
+	for (size_t i = w.n_el; i-- > 1;)
+		w.el[w.el[i].parent].prose += w.el[i].prose;
+	float total = w.el[0].prose;
+	/* effective boilerplate: hinted, or inside hinted, unless it holds most of the prose */
+	for (size_t i = 1; i < w.n_el; i++) {
+		struct el *e = &w.el[i];
+		bool own = (e->hint & H_NEG) && !(e->prose >= 0.5f * total && e->prose >= 100);
+		e->neg = w.el[e->parent].neg || own;
+	}
+	for (size_t i = 0; i < w.n_bk; i++)
+		w.el[w.bk[i].owner].value += value(&w, &w.bk[i]);
+	for (size_t i = w.n_el; i-- > 1;)
+		w.el[w.el[i].parent].value += w.el[i].value;
+	int root = 0;
+	for (size_t i = 1; i < w.n_el; i++)
+		if (w.el[i].value > w.el[root].value)
+			root = (int)i;
+	/* boilerplate and captions below the container */
+	int rend = w.el[root].end;
+	bool *drop = calloc((size_t)(rend - root) + 1, sizeof(bool));
+	if (!drop) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (int i = root + 1; i < rend; i++) {
+		const struct el *e = &w.el[i];
+		bool own = (e->hint & (H_NEG | H_CAPTION)) &&
+			   !(e->prose >= 0.5f * w.el[root].prose && e->prose >= 100);
+		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
+	}
+	struct sbuf out = { 0 };
+	size_t n_out = 0;
+	for (size_t i = 0; i < w.n_bk; i++) {
+		const struct blk *b = &w.bk[i];
+		if (b->owner < root || b->owner >= rend || drop[b->owner - root])
+			continue;
+		float ld = link_density(b);
+		if (ld > 0.5f || (ld > 0.25f && b->words < 12))
+			continue;
+		if (b->tag == T_H1)
+			continue;
+		if (!is_heading(b->tag) && b->words <= 3 && !b->sentence)
+			continue;
+		if (n_out++)
+			sb_add(&out, "\n\n", 2);
+		sb_add(&out, w.text.b + b->off, b->len);
+	}
+	free(drop);
+	if (out.oom) {
+		free(out.b);
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t words = 0;
+	for (size_t i = 0; i < w.n_bk; i++) {
+		const struct blk *b = &w.bk[i];
+		if (b->owner >= root && b->owner < rend)
+			words += b->words;
+	}
+	if (!out.b || out.len < 100) {
+		free(out.b);
+		p->reason = w.paywall || w.password ? "login-wall" :
+			    w.deep ? "too-deep" : w.truncated ? "too-large" : "no-body";
+	} else if ((w.paywall || w.password) && words < 120) {
+		free(out.b);
+		p->reason = "login-wall";
+	} else {
+		p->text = out.b;
+		p->method = "dom";
+	}
+out:
+	free(w.el);
+	free(w.bk);
+	free(w.text.b);
+	return r;
+}
