@@ -36,6 +36,7 @@
 struct item {
 	struct pages *p;
 	char *source, *id, *hash, *url, *host;
+	char *hostname;          /* the URL's host (an IP literal keeps its brackets) */
 	json_t *art;             /* owned */
 	const char *why;         /* static: why the page is wanted */
 	int64_t deadline_ms;     /* monotonic */
@@ -77,8 +78,9 @@ static const char *jstr(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* scheme://host:port of a URL, lowercased by curl; NULL when it is not http(s). */
-static char *host_key(const char *url)
+/* scheme://host:port of a URL, lowercased by curl; NULL when it is not http(s). The host
+ * alone into *ret_host. */
+static char *host_key(const char *url, char **ret_host)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
@@ -91,6 +93,8 @@ static char *host_key(const char *url)
 	    (!strcmp(scheme, "http") || !strcmp(scheme, "https"))) {
 		if (asprintf(&out, "%s://%s:%s", scheme, host, port) < 0)
 			out = NULL;
+		else
+			*ret_host = strdup(host);
 	}
 	curl_free(scheme);
 	curl_free(host);
@@ -155,6 +159,7 @@ static void item_free(struct item *x)
 	free(x->hash);
 	free(x->url);
 	free(x->host);
+	free(x->hostname);
 	free(x);
 }
 
@@ -444,6 +449,16 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 			published++;
 			continue;
 		}
+		/* An address written in the URL needs no transfer to be refused (nor a turn
+		 * in the host's delay); names are judged once resolved, by the fetcher. */
+		const char *lit = x->hostname ? fetch_ip_nonpublic(x->hostname) : NULL;
+		if (!cs->page_allow_private && lit && strcmp(lit, "invalid")) {
+			char detail[160];
+			snprintf(detail, sizeof(detail), "%s is a %s address", x->hostname, lit);
+			finish(p, x, NULL, "refused-private", x->url, 0, detail);
+			published++;
+			continue;
+		}
 		if (p->n_in_flight >= max_in_flight(p))
 			continue; /* a transfer's end kicks us */
 		struct host *h = host_get(p, x->host);
@@ -488,7 +503,7 @@ int pages_add(struct pages *p, const char *source, json_t *art, const char *id,
 		item_free(x);
 		return -ENOMEM;
 	}
-	x->host = url ? host_key(url) : NULL;
+	x->host = url ? host_key(url, &x->hostname) : NULL;
 	x->art = json_incref(art);
 	x->why = static_why(why);
 	x->attempts = attempts;
