@@ -1,0 +1,359 @@
+"""Article pages through the real daemon: a local HTTP server serves feeds of summaries
+whose links point at pages on the same server; a real ZeroMQ subscriber receives each
+article once, with the page's body (text_source "page") and the claims of the page, or,
+when the page cannot be used, with the feed's text and the reason, logged once. Pages on
+non-public addresses are refused unless the source allows them; a restart (also after
+kill -9) fetches no page twice; other sources are unaffected."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from xml.sax.saxutils import escape
+
+import pytest
+
+from conftest import CLAIMD, DATA, Daemon, replay, validate, wait_for
+from test_supervision import journal_stream, journald  # noqa: F401 (fixture)
+
+PAGES = DATA / "pages"
+SHORT = "The harbour council voted on a flood barrier."
+STORY_WORDS = ("Tomas Berg", "Anna Holm", "48 million euros")
+
+
+def rss(path, items):
+    """items: (guid, title, link, description); newest first, as feeds list them."""
+    out = []
+    for i, (guid, title, link, desc) in enumerate(items):
+        out.append("<item><title>%s</title><link>%s</link><guid isPermaLink=\"false\">%s</guid>"
+                   "<pubDate>Tue, 02 Apr 2024 %02d:00:00 +0000</pubDate>"
+                   "<description>%s</description></item>"
+                   % (escape(title), escape(link), guid, 10 - i % 10, escape(desc)))
+    path.write_text('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                    "<title>Courier</title><link>http://127.0.0.1/</link>"
+                    + "".join(out) + "</channel></rss>")
+
+
+def www(httpd):
+    pages = httpd.root / "pages"
+    pages.mkdir(exist_ok=True)
+    for name in ("story.html", "wall.html"):
+        shutil.copy(PAGES / name, pages / name)
+    return pages
+
+
+def articles(sub):
+    return [(t, b) for t, b, _ in sub.msgs if t.startswith("article/")]
+
+
+def by_guid_title(sub):
+    return {b["title"]: b for _, b in articles(sub)}
+
+
+def page_hits(httpd, prefix):
+    return {k: v for k, v in httpd.hits().items() if k.startswith(prefix)}
+
+
+def connected(sub):
+    sub.collect(lambda m: any(t == "sys/heartbeat" for t, _, _ in m), what="a heartbeat")
+
+
+def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, sub_factory):
+    pages = www(httpd)
+    for name in ("a", "b"):
+        shutil.copy(PAGES / "story.html", pages / ("strict-%s.html" % name))
+    shutil.copy(PAGES / "story.html", pages / "plain.html")
+    shutil.copy(PAGES / "story.html", pages / "long.html")
+    shutil.copy(PAGES / "story.html", pages / "cut.html")
+    (pages / "data.json").write_text(json.dumps({"text": "not a page " * 100}))
+    # 20 MB of HTML: over the default max_body (16M), cut while downloading
+    with open(pages / "big.html", "w") as fh:
+        fh.write("<html><body><article>")
+        para = "<p>" + "A paragraph that goes on and on about nothing in particular. " * 16 + "</p>\n"
+        while fh.tell() < 20 * 1024 * 1024:
+            fh.write(para)
+        fh.write("</article></body></html>")
+    long_text = ("The council met for six hours on Tuesday. " * 25).strip()
+    cut_text = ("The council met for six hours on Tuesday and heard from residents. " * 13
+                + "Read more")
+    base = httpd.base
+    stage = httpd.root / "stage"  # the feeds appear once the subscriber is connected
+    stage.mkdir()
+    rss(stage / "paged.xml", [
+        ("story", "Harbour council approves new flood barrier", base + "/count/pages/story.html", SHORT),
+        ("missing", "A page that is gone", base + "/status/404", "Gone, short."),
+        ("stall", "A page that never answers", base + "/stall", "Stalls, short."),
+        ("json", "A page that is JSON", base + "/pages/data.json", "JSON, short."),
+        ("big", "A page of 20 MB", base + "/pages/big.html", "Huge, short."),
+        ("wall", "Budget talks stall", base + "/pages/wall.html", "Talks broke down, short."),
+        ("long", "A long entry", base + "/pages/long.html", long_text),
+        ("cut", "A cut entry", base + "/pages/cut.html", cut_text),
+    ])
+    rss(stage / "strict.xml", [
+        ("lit", "Page on a loopback address", base + "/pages/strict-a.html", SHORT),
+        ("name", "Page on a name of a loopback address",
+         "http://localhost:%d/pages/strict-b.html" % httpd.port, SHORT),
+    ])
+    rss(stage / "plain.xml", [
+        ("plain", "A source that never fetches pages", base + "/pages/plain.html", SHORT),
+    ])
+    d = daemons({
+        "paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                  "page_delay": "100ms", "page_max_wait": "4s", "timeout": "3s"},
+        "strict": {"url": httpd.url("strict.xml")},
+        "plain": {"url": httpd.url("plain.xml"), "fetch_page": "never"},
+    })
+    sub = sub_factory(d.publish)
+    d.start()
+    connected(sub)
+    t0 = time.monotonic()
+    for name in ("paged.xml", "strict.xml", "plain.xml"):
+        os.rename(stage / name, httpd.root / name)
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 11,
+                timeout=30, what="11 articles")
+    elapsed = time.monotonic() - t0
+    arts = articles(sub)
+    ids = [b["id"] for _, b in arts]
+    assert len(ids) == len(set(ids)) == 11, "each article is published exactly once"
+    for _, b in arts:
+        validate(b)
+    a = by_guid_title(sub)
+
+    story = a["Harbour council approves new flood barrier"]
+    assert story["text_source"] == "page"
+    assert story["text_source_reason"] == "feed-text-short"
+    assert story["page_url"].endswith("/count/pages/story.html")
+    for w in STORY_WORDS:
+        assert w in story["text"], w
+    assert "\n\n" in story["text"], "paragraphs kept"
+    assert "Ferry timetable" not in story["text"] and "Home" not in story["text"]
+    assert story["summary"] == SHORT
+    assert story["published"] == "2024-04-02T10:00:00Z", "the feed's date wins"
+    assert story["authors"] == [{"name": "Maria Lindqvist", "email": None, "uri": None}], \
+        "the page fills what the feed lacks"
+    assert story["canonical_url"] == "https://courier.example/local/flood-barrier"
+    assert story["section"] == "Local"
+
+    reasons = {t: (b["text_source"], b["text_source_reason"]) for t, b in a.items()}
+    assert reasons["A page that is gone"] == ("feed", "http-404")
+    assert reasons["A page that never answers"] == ("feed", "timeout")
+    assert reasons["A page that is JSON"] == ("feed", "not-html")
+    assert reasons["A page of 20 MB"] == ("feed", "too-large")
+    assert reasons["Budget talks stall"] == ("feed", "login-wall")
+    assert reasons["A long entry"] == ("feed", "feed-text-long-enough")
+    assert reasons["A cut entry"] == ("page", "feed-text-cut")
+    assert reasons["Page on a loopback address"] == ("feed", "refused-private")
+    assert reasons["Page on a name of a loopback address"] == ("feed", "refused-private")
+    assert reasons["A source that never fetches pages"] == ("feed", "fetch-page-never")
+    assert a["A page that is gone"]["text"] == "Gone, short."
+    assert a["Budget talks stall"]["text"] == "Talks broke down, short."
+    assert a["A long entry"]["text"] == long_text
+    assert a["A long entry"]["page_url"] is None
+    for w in STORY_WORDS:
+        assert w in a["A cut entry"]["text"]
+    # the stalled page was waited for, but not longer than page_max_wait allows
+    assert elapsed < 4 + 8, elapsed
+
+    # what was never to be fetched was not; what was refused never reached the server
+    hits = httpd.hits()
+    assert hits.get("/pages/long.html", 0) == 0
+    assert hits.get("/pages/plain.html", 0) == 0
+    assert hits.get("/pages/strict-a.html", 0) == 0
+    assert hits.get("/pages/strict-b.html", 0) == 0
+    assert hits.get("/pages/story.html", 0) == 1
+
+    # the claims come from the page, after their article
+    sub.collect(lambda m: any(t == "claim/paged" and b["article_id"] == story["id"]
+                              for t, b, _ in m), what="claims of the page")
+    claims = [b for t, b, _ in sub.msgs if t == "claim/paged" and b["article_id"] == story["id"]]
+    for c in claims:
+        validate(c)
+    text = " ".join(c["sentence"] for c in claims)
+    assert "Berg" in text or "Holm" in text, text
+    speakers = {(c.get("speaker") or {}).get("text") for c in claims}
+    assert any(s and ("Berg" in s or "Holm" in s) for s in speakers), speakers
+
+    # every outcome that left the feed's text is logged once, with its reason
+    time.sleep(2.5)  # more polls of the same feeds: nothing is fetched or logged again
+    log = d.log()
+    for reason in ("http-404", "timeout", "not-html", "too-large", "login-wall"):
+        lines = [l for l in log.splitlines() if "not used (%s" % reason in l]
+        assert len(lines) == 1, (reason, lines)
+    refused = [l for l in log.splitlines() if "refused" in l and "strict" in l]
+    assert len(refused) == 2, refused
+    assert any("127.0.0.1 is a loopback address" in l for l in refused)
+    assert "long-enough" not in log
+    sub.poll(0.2)
+    assert len(articles(sub)) == 11, "nothing published twice"
+    assert httpd.hits().get("/pages/story.html", 0) == 1
+    assert d.stop() == 0
+
+
+def test_restart_fetches_no_page_twice(httpd, daemons, sub_factory):
+    www(httpd)
+    base = httpd.base
+    rss(httpd.root / "paged.xml", [
+        ("one", "Harbour council approves new flood barrier", base + "/count/pages/story.html", SHORT),
+        ("two", "Budget talks stall", base + "/count/pages/wall.html", "Short."),
+    ])
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_delay": "100ms"}})
+    d.start()
+    first, end = wait_for(lambda: (lambda r: r if len(r[0]) >= 2 else None)(
+        replay(d.replay, "article/", 0)), what="2 articles journalled")
+    hits = page_hits(httpd, "/pages/")
+    assert hits == {"/pages/story.html": 1, "/pages/wall.html": 1}, hits
+    assert d.stop() == 0
+    d.start()
+    sub = sub_factory(d.publish)
+    connected(sub)
+    time.sleep(3)  # three polls of the unchanged feed
+    sub.poll(0.2)
+    assert articles(sub) == []
+    assert page_hits(httpd, "/pages/") == hits, "a page was fetched again after the restart"
+    msgs, _ = replay(d.replay, "article/", 0)
+    assert len(msgs) == 2
+    # an entry whose text changes is a new content hash: its page is fetched once more
+    rss(httpd.root / "paged.xml", [
+        ("one", "Harbour council approves new flood barrier", base + "/count/pages/story.html",
+         SHORT + " Updated."),
+        ("two", "Budget talks stall", base + "/count/pages/wall.html", "Short."),
+    ])
+    sub.collect(lambda m: len([x for x in m if x[0] == "article/paged"]) >= 1,
+                what="the changed article")
+    _, body = articles(sub)[0]
+    assert body["id"] in {b["id"] for _, b, _ in first}
+    assert body["text_source"] == "page" and "Tomas Berg" in body["text"]
+    assert page_hits(httpd, "/pages/")["/pages/story.html"] == 2
+    assert d.stop() == 0
+
+
+def test_kill9_while_a_page_is_fetched(httpd, daemons):
+    """An article waiting for its page survives kill -9: published once, after the
+    restart, with the page's body."""
+    www(httpd)
+    rss(httpd.root / "paged.xml", [
+        ("slow", "Harbour council approves new flood barrier",
+         httpd.base + "/slow/1500/pages/story.html", SHORT),
+    ])
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_max_wait": "30s"}})
+    d.start()
+    wait_for(lambda: httpd.hits().get("/slow/1500/pages/story.html", 0) >= 1,
+             what="the page request")
+    d.kill()
+    arts, queued = journal_after_kill(d)
+    assert arts == [], "published before its page came"
+    assert [q[1] for q in queued] == ["queued"], "the article waits, durably, for its page"
+    d.start()
+    msgs, _ = wait_for(lambda: (lambda r: r if r[0] else None)(replay(d.replay, "article/", 0)),
+                       timeout=15, what="the article after the restart")
+    assert len(msgs) == 1
+    body = msgs[0][1]
+    assert body["text_source"] == "page", body["text_source_reason"]
+    assert "Tomas Berg" in body["text"]
+    time.sleep(2)
+    msgs, _ = replay(d.replay, "article/", 0)
+    assert len(msgs) == 1, "published once"
+    assert httpd.hits().get("/slow/1500/pages/story.html") == 2
+    assert d.stop() == 0
+
+
+def journal_after_kill(d):
+    """What the state database holds after kill -9: journalled articles, queued pages."""
+    import sqlite3
+    db = sqlite3.connect(str(d.state / "claimd.db"))
+    try:
+        arts = db.execute("SELECT body FROM journal WHERE topic LIKE 'article/%'").fetchall()
+        queued = db.execute("SELECT id, state FROM pages").fetchall()
+    finally:
+        db.close()
+    return arts, queued
+
+
+def test_page_delay_per_host(httpd, daemons, sub_factory):
+    pages = www(httpd)
+    for i in range(3):
+        shutil.copy(PAGES / "story.html", pages / ("s%d.html" % i))
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_delay": "1s"}})
+    sub = sub_factory(d.publish, ("article/", "sys/heartbeat"))
+    d.start()
+    connected(sub)
+    rss(httpd.root / "paged.xml", [
+        ("s%d" % i, "Story %d" % i, httpd.base + "/pages/s%d.html" % i, SHORT) for i in range(3)
+    ])
+    when = {}
+    end = time.monotonic() + 20
+    while len(when) < 3 and time.monotonic() < end:
+        sub.poll(0.05)
+        for t, b, _ in sub.msgs:
+            if t.startswith("article/"):
+                when.setdefault(b["title"], time.monotonic())
+    assert len(when) == 3, when
+    ts = sorted(when.values())
+    assert ts[1] - ts[0] >= 0.8 and ts[2] - ts[1] >= 0.8, ts
+    assert all(b["text_source"] == "page" for _, b in articles(sub))
+    assert d.stop() == 0
+
+
+def test_refusal_is_journalled_once_with_fields(journald, httpd, tmp_path):  # noqa: F811
+    www(httpd)
+    rss(httpd.root / "strict.xml", [
+        ("name", "Page on a name of a loopback address",
+         "http://localhost:%d/pages/story.html" % httpd.port, SHORT),
+    ])
+    d = Daemon(tmp_path, {"strict": httpd.url("strict.xml")})
+    s, stream = journal_stream("claimd-pages-%d" % os.getpid())
+    env = dict(os.environ, JOURNAL_STREAM=stream, NOTIFY_SOCKET=d.notify.path)
+    t_start = time.time()
+    proc = subprocess.Popen([CLAIMD, "-c", str(d.conf)], stderr=s.fileno(), stdout=s.fileno(),
+                            env=env, pass_fds=(s.fileno(),))
+    try:
+        wait_for(lambda: d.notify.has("READY=1"), what="READY=1")
+        since = "@%d" % int(t_start - 1)
+
+        def entries():
+            out = subprocess.run(["journalctl", "--no-pager", "-o", "json", "--since", since,
+                                  "_PID=%d" % proc.pid], capture_output=True, text=True).stdout
+            return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+        def refused():
+            return [e for e in entries()
+                    if e.get("MESSAGE_ID") == "a9032d8aea074350b2a6cf45eb75ccf9"]
+
+        got = wait_for(refused, 15, what="the refusal in the journal")
+        e = got[0]
+        assert e["CLAIMD_SOURCE"] == "strict"
+        assert e["CLAIMD_URL"] == "http://localhost:%d/pages/story.html" % httpd.port
+        assert re.fullmatch(r"[0-9a-f]+", e["CLAIMD_ARTICLE_ID"])
+        assert e["CLAIMD_PAGE_REASON"] == "refused-private"
+        assert e["PRIORITY"] == "4"
+        assert "127.0.0.1" in e["MESSAGE"] and "loopback" in e["MESSAGE"]
+        time.sleep(3)  # three more polls
+        assert len(refused()) == 1, "logged once"
+        assert httpd.hits().get("/pages/story.html", 0) == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        s.close()
+        d.close()
+
+
+@pytest.mark.parametrize("conf,message", [
+    ("fetch_page = sometimes", "key 'fetch_page': invalid value 'sometimes' (one of auto|always|never)"),
+    ("page_min_chars = -1", "key 'page_min_chars': -1 is out of range"),
+    ("page_allow_private = maybe", "key 'page_allow_private': invalid boolean 'maybe'"),
+    ("page_delay = soon", "key 'page_delay': invalid duration 'soon'"),
+    ("page_max_wait = 0s", "key 'page_max_wait': 0s is out of range"),
+])
+def test_check_config_rejects_bad_page_keys(tmp_path, conf, message):
+    p = tmp_path / "c.conf"
+    p.write_text("[claimd]\nstate_dir = %s\n\n[source a]\nurl = http://127.0.0.1:1/f.xml\n%s\n"
+                 % (tmp_path / "state", conf))
+    r = subprocess.run([CLAIMD, "--check-config", "-c", str(p)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert re.search(re.escape(str(p)) + r":6: " + re.escape(message), r.stderr + r.stdout), \
+        r.stderr + r.stdout
