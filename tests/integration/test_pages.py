@@ -357,3 +357,38 @@ def test_check_config_rejects_bad_page_keys(tmp_path, conf, message):
     assert r.returncode == 1
     assert re.search(re.escape(str(p)) + r":6: " + re.escape(message), r.stderr + r.stdout), \
         r.stderr + r.stdout
+
+
+def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
+    """Pages come through redirects (at most 5), gzip and brotli, as feeds do; a link
+    that is not http(s), or none, leaves the feed's text without a request."""
+    www(httpd)
+    base = httpd.base
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_delay": "0s"}})
+    sub = sub_factory(d.publish)
+    d.start()
+    connected(sub)
+    rss(httpd.root / "paged.xml", [
+        ("r5", "Five redirects", base + "/redirect/5?to=/pages/story.html", SHORT),
+        ("r6", "Six redirects", base + "/redirect/6?to=/pages/story.html", SHORT),
+        ("gz", "Gzip", base + "/gzip/pages/story.html", SHORT),
+        ("br", "Brotli", base + "/br/pages/story.html", SHORT),
+        ("ftp", "Not http", "ftp://127.0.0.1/pages/story.html", SHORT),
+    ])
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 5,
+                what="5 articles")
+    a = by_guid_title(sub)
+    assert a["Five redirects"]["text_source"] == "page"
+    assert a["Five redirects"]["page_url"] == base + "/pages/story.html"
+    assert "Tomas Berg" in a["Five redirects"]["text"]
+    assert (a["Six redirects"]["text_source"], a["Six redirects"]["text_source_reason"]) == \
+        ("feed", "too-many-redirects")
+    for t in ("Gzip", "Brotli"):
+        assert a[t]["text_source"] == "page", (t, a[t]["text_source_reason"])
+        assert "Anna Holm" in a[t]["text"]
+    # the article keeps no link that is not http(s): no page to fetch
+    assert (a["Not http"]["text_source"], a["Not http"]["text_source_reason"]) == \
+        ("feed", "no-link")
+    assert a["Not http"]["page_url"] is None
+    assert d.stop() == 0
