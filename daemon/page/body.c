@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,7 @@
 #define H_CAPTION 0x08   /* caption, credit, figure: dropped inside the body */
 #define H_HIDDEN 0x10    /* not shown: not read */
 #define H_PAYWALL 0x20   /* paywall or login box */
+#define H_STRONG 0x40    /* with H_NEG: a strong hint */
 
 struct el {
 	xmlNode *n;
@@ -44,6 +46,10 @@ struct el {
 	uint8_t tag, hint;
 	bool boundary;       /* starts and ends a block */
 	bool neg;            /* effective boilerplate (hint held up against the prose inside) */
+	bool wrapper;        /* holds the container chosen by prose alone */
+	bool marked;         /* says article body: <article>, itemprop=articleBody, class */
+	float marked_prose;  /* the most prose of a marked element in the subtree */
+	float words;         /* words of all blocks in the subtree */
 	float prose;         /* words of prose blocks in the subtree (hints ignored) */
 	float value;         /* sum of block values in the subtree */
 };
@@ -74,31 +80,46 @@ struct walk {
 
 /* ---- hints ---- */
 
-static const char *const neg_sub[] = {
+/* Strong: what such an element holds is boilerplate unless it is nearly the whole page. */
+static const char *const strong_sub[] = {
 	"comment", "share", "sharing", "social", "related", "recommend", "newsletter",
-	"subscri", "signup", "sign-up", "promo", "byline", "breadcrumb", "sidebar", "footer",
-	"masthead", "navbar", "navigation", "menu", "advert", "sponsor", "outbrain", "taboola",
-	"popular", "trending", "mostread", "most-read", "readmore", "read-more", "more-stories",
-	"also-read", "toolbar", "cookie", "consent", "gdpr", "modal", "popup", "banner",
-	"widget", "pagination", "pager", "rating", "reaction", "slideshow", "carousel",
-	"copyright", "disclaimer", "author-info", "authorinfo", "author-bio", "overlay",
-	"recirc", "more-from", "next-article", "skip-link", "login", "timestamp", "dateline",
-	"keyword", "topic-list", "tag-list", "taglist", "print-", "follow-us", "subnav",
+	"subscri", "signup", "sign-up", "byline", "breadcrumb", "footer", "masthead", "navbar",
+	"navigation", "outbrain", "taboola", "popular", "trending", "mostread", "most-read",
+	"readmore", "read-more", "more-stories", "also-read", "cookie", "consent", "gdpr",
+	"copyright", "disclaimer", "author-info", "authorinfo", "author-bio", "recirc",
+	"more-from", "next-article", "skip-link", "follow-us", "tag-list", "taglist",
+	"topic-list", "sidebar", "advert", "sponsor",
 };
-static const char *const neg_tok[] = {
-	"ad", "ads", "adv", "advert", "nav", "tags", "tag", "tools", "tool", "meta", "date",
-	"time", "author", "authors", "header", "aside", "extra", "links", "video", "player",
-	"embed", "icon", "button", "btn", "label", "print", "email", "bio", "teaser", "promo",
-	"more", "dropdown", "hide", "hidden", "credits", "source",
+static const char *const strong_tok[] = {
+	"ad", "ads", "adv", "nav", "menu", "tags", "promo", "promos", "teaser", "teasers",
+	"login", "modal", "popup", "banner", "pagination", "pager", "rating", "reactions",
 };
-static const char *const caption_sub[] = { "caption", "credit", "gallery", "photo", "image",
-	"figure", "media", "thumbnail", "picture", "lightbox" };
+/* Weak: boilerplate, unless it holds most of the page's prose (a wrapper so named). */
+static const char *const weak_sub[] = {
+	"widget", "toolbar", "overlay", "timestamp", "dateline", "keyword", "subnav",
+	"slideshow", "carousel", "print-",
+};
+static const char *const weak_tok[] = {
+	"tag", "tools", "tool", "meta", "date", "time", "author", "authors", "header", "aside",
+	"extra", "links", "video", "player", "embed", "icon", "button", "btn", "label", "print",
+	"email", "bio", "more", "dropdown", "credits", "source", "share", "social",
+};
+static const char *const caption_sub[] = { "caption", "credit", "gallery", "thumbnail",
+	"lightbox", "figure", "slideshow" };
+static const char *const caption_tok[] = { "photo", "image", "img", "media", "picture",
+	"pic", "figure", "wp-caption" };
+/* Says article body outright: cancels a negative hint on the same element. */
+static const char *const body_sub[] = { "article-body", "articlebody", "article-content",
+	"articlecontent", "article__body", "article__content", "article-text", "articletext",
+	"story-body", "storybody", "story-content", "story__body", "story-text", "entry-content",
+	"entry__content", "post-content", "postcontent", "post-body", "post__content",
+	"post-entry", "main-content", "body-text", "content-body", "rich-text", "article-main" };
 static const char *const pos_sub[] = { "article", "story", "entry", "post", "content", "body",
 	"text", "main", "prose", "blog" };
 static const char *const hidden_tok[] = { "sr-only", "visually-hidden", "visuallyhidden",
 	"screen-reader-text", "screenreader", "offscreen", "element-invisible", "hidden" };
 static const char *const paywall_sub[] = { "paywall", "regwall", "registration-wall",
-	"subscriber-only", "premium-content", "piano", "meter-", "login-wall", "loginwall",
+	"subscriber-only", "premium-content", "meter-", "login-wall", "loginwall",
 	"subscription-required", "locked-content" };
 
 static bool has_sub(const char *s, const char *const *set, size_t n)
@@ -185,12 +206,19 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 			w->paywall++;
 		}
 		if (!(h & H_BODYPROP)) {
-			if (has_sub(s, neg_sub, N(neg_sub)) || has_tok(s, neg_tok, N(neg_tok), false))
+			if (has_sub(s, strong_sub, N(strong_sub)) ||
+			    has_tok(s, strong_tok, N(strong_tok), false))
+				h |= H_NEG | H_STRONG;
+			else if (has_sub(s, weak_sub, N(weak_sub)) ||
+				 has_tok(s, weak_tok, N(weak_tok), false))
 				h |= H_NEG;
-			if (has_sub(s, caption_sub, N(caption_sub)))
+			if (has_sub(s, caption_sub, N(caption_sub)) ||
+			    has_tok(s, caption_tok, N(caption_tok), true))
 				h |= H_CAPTION;
 			if (has_sub(s, pos_sub, N(pos_sub)))
 				h |= H_POS;
+			if (has_sub(s, body_sub, N(body_sub)))
+				h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
 		}
 	}
 	switch (t) {
@@ -198,9 +226,7 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 	case T_ASIDE:
 	case T_FOOTER:
 	case T_HEADER:
-	case T_FORM:
-		if (t != T_FORM)
-			h |= H_NEG;
+		h |= H_NEG | H_STRONG;
 		break;
 	case T_FIGURE:
 	case T_FIGCAPTION:
@@ -209,7 +235,7 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 	case T_HTML:
 	case T_BODY:
 	case T_MAIN:
-		h &= (uint8_t)~(H_NEG | H_CAPTION);
+		h &= (uint8_t)~(H_NEG | H_STRONG | H_CAPTION);
 		break;
 	default:
 		break;
@@ -254,15 +280,8 @@ static void flush(struct walk *w)
 		}
 		struct blk *b = &w->bk[w->n_bk++];
 		const char *s = t->b + w->cur_off;
-		uint32_t len = (uint32_t)(t->len - w->cur_off), words = 0;
-		bool in = false;
-		for (uint32_t i = 0; i < len; i++) {
-			unsigned char c = (unsigned char)s[i];
-			bool a = isalnum(c) || c >= 0x80;
-			if (a && !in)
-				words++;
-			in = a;
-		}
+		uint32_t len = (uint32_t)(t->len - w->cur_off);
+		uint32_t words = (uint32_t)page_words(s, len);
 		int o = w->owner[0];
 		b->owner = o;
 		b->off = (uint32_t)w->cur_off;
@@ -322,7 +341,6 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 	w->owner[0] = 0;
 	int owner_stack[PAGE_MAX_DEPTH + 2];
 	owner_stack[0] = 0;
-	bool in_head = false;
 	xmlNode *cur = doc->children;
 	while (cur && !w->oom) {
 		bool descend = false;
@@ -350,8 +368,7 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 			} else if (w->el[idx].boundary) {
 				flush(w);
 			}
-			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_HEAD ||
-				    t == T_TITLE || (h & H_HIDDEN);
+			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_TITLE || (h & H_HIDDEN);
 			if (!skip && cur->children) {
 				if (depth + 1 > PAGE_MAX_DEPTH) {
 					w->deep = true;
@@ -363,19 +380,9 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 					if (t == T_A)
 						w->a_depth++;
 				}
-			} else if (t == T_HEAD && cur->children) {
-				/* the head's meta, link, title and script elements, one level down */
-				for (xmlNode *c = cur->children; c; c = c->next)
-					if (c->type == XML_ELEMENT_NODE) {
-						enum tag ct = page_tag(c->name);
-						if (ct == T_META || ct == T_LINK || ct == T_TITLE ||
-						    ct == T_SCRIPT)
-							meta_element(w->m, c, ct);
-					}
 			}
 			if (!descend && w->el[idx].boundary)
 				flush(w);
-			(void)in_head;
 		} else if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) &&
 			   cur->content) {
 			text(w, (const char *)cur->content);
@@ -442,6 +449,28 @@ static float value(const struct walk *w, const struct blk *b)
 	return -0.3f * words;
 }
 
+/* The element whose blocks sum to the most value. */
+static int pick_root(struct walk *w)
+{
+	for (size_t i = 0; i < w->n_el; i++)
+		w->el[i].value = 0;
+	for (size_t i = 0; i < w->n_bk; i++)
+		w->el[w->bk[i].owner].value += value(w, &w->bk[i]);
+	for (size_t i = w->n_el; i-- > 1;)
+		w->el[w->el[i].parent].value += w->el[i].value;
+	int root = 0;
+	for (size_t i = 1; i < w->n_el; i++)
+		if (w->el[i].value > w->el[root].value)
+			root = (int)i;
+	return root;
+}
+
+/* A hinted element that holds (nearly) all the prose is a wrapper, not boilerplate. */
+static bool holds_most(const struct el *e, float total)
+{
+	return e->prose >= 100 && e->prose >= ((e->hint & H_STRONG) ? 0.85f : 0.5f) * total;
+}
+
 int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 {
 	struct walk w = { .m = m };
@@ -455,23 +484,34 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	for (size_t i = 0; i < w.n_bk; i++)
 		if (prose(&w.bk[i]))
 			w.el[w.bk[i].owner].prose += (float)w.bk[i].words;
-	for (size_t i = w.n_el; i-- > 1;)
-		w.el[w.el[i].parent].prose += w.el[i].prose;
-	float total = w.el[0].prose;
+	for (size_t i = 0; i < w.n_bk; i++)
+		w.el[w.bk[i].owner].words += (float)w.bk[i].words;
+	for (size_t i = w.n_el; i-- > 1;) {
+		struct el *e = &w.el[i], *up = &w.el[e->parent];
+		up->prose += e->prose;
+		up->words += e->words;
+		if ((e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) && e->prose > e->marked_prose)
+			e->marked_prose = e->prose;
+		if (e->marked_prose > up->marked_prose)
+			up->marked_prose = e->marked_prose;
+	}
+	float total = w.el[0].prose, marked = w.el[0].marked_prose;
+	/* what holds the page's main marked body is no boilerplate */
+	if (marked >= 50)
+		for (size_t i = 1; i < w.n_el; i++)
+			if (w.el[i].marked_prose >= 0.6f * marked)
+				w.el[i].wrapper = true;
+	/* the container by prose alone, hints ignored: what holds it is no boilerplate */
+	int root = pick_root(&w);
+	for (int a = root; a > 0; a = w.el[a].parent)
+		w.el[a].wrapper = true;
 	/* effective boilerplate: hinted, or inside hinted, unless it holds most of the prose */
 	for (size_t i = 1; i < w.n_el; i++) {
 		struct el *e = &w.el[i];
-		bool own = (e->hint & H_NEG) && !(e->prose >= 0.5f * total && e->prose >= 100);
-		e->neg = w.el[e->parent].neg || own;
+		e->neg = w.el[e->parent].neg ||
+			 ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, total));
 	}
-	for (size_t i = 0; i < w.n_bk; i++)
-		w.el[w.bk[i].owner].value += value(&w, &w.bk[i]);
-	for (size_t i = w.n_el; i-- > 1;)
-		w.el[w.el[i].parent].value += w.el[i].value;
-	int root = 0;
-	for (size_t i = 1; i < w.n_el; i++)
-		if (w.el[i].value > w.el[root].value)
-			root = (int)i;
+	root = pick_root(&w);
 	/* boilerplate and captions below the container */
 	int rend = w.el[root].end;
 	bool *drop = calloc((size_t)(rend - root) + 1, sizeof(bool));
@@ -481,10 +521,26 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	}
 	for (int i = root + 1; i < rend; i++) {
 		const struct el *e = &w.el[i];
-		bool own = (e->hint & (H_NEG | H_CAPTION)) &&
-			   !(e->prose >= 0.5f * w.el[root].prose && e->prose >= 100);
+		bool own = ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, w.el[root].prose)) ||
+			   ((e->hint & H_CAPTION) && !e->wrapper && e->words < 80);
 		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
 	}
+#ifdef PAGE_DEBUG
+	if (getenv("PAGE_DEBUG")) {
+		for (int a = root; a > 0; a = w.el[a].parent)
+			fprintf(stderr, "root^ %s class=%s id=%s value=%.0f prose=%.0f hint=%x\n",
+				w.el[a].n->name, attr(w.el[a].n, "class"), attr(w.el[a].n, "id"),
+				w.el[a].value, w.el[a].prose, w.el[a].hint);
+		for (size_t i = 0; i < w.n_bk; i++) {
+			const struct blk *b = &w.bk[i];
+			const struct el *e = &w.el[b->owner];
+			fprintf(stderr, "%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n",
+				b->owner >= root && b->owner < w.el[root].end ? 'R' : ' ',
+				e->neg ? 'N' : ' ', value(&w, b), b->words, link_density(b),
+				e->n->name, attr(e->n, "class"), w.text.b + b->off);
+		}
+	}
+#endif
 	struct sbuf out = { 0 };
 	size_t n_out = 0;
 	for (size_t i = 0; i < w.n_bk; i++) {

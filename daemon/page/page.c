@@ -184,17 +184,35 @@ struct page *page_free(struct page *p)
 	return NULL;
 }
 
+size_t page_words(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t w = 0, cjk = 0;
+	bool in = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		if (c >= 0xE3 && c <= 0xE9 && i + 2 < n) {
+			/* U+3000..U+9FFF: kana and ideographs, written without spaces */
+			uint32_t cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+				      (u[i + 2] & 0x3F);
+			if (cp >= 0x3040) {
+				cjk++;
+				in = false;
+				i += 2;
+				continue;
+			}
+		}
+		bool a = isalnum(c) || c >= 0x80;
+		if (a && !in)
+			w++;
+		in = a;
+	}
+	return w + cjk / 2;
+}
+
 static size_t count_words(const char *s)
 {
-	size_t w = 0;
-	bool in = false;
-	for (; *s; s++) {
-		bool alnum = isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80;
-		if (alnum && !in)
-			w++;
-		in = alnum;
-	}
-	return w;
+	return page_words(s, strlen(s));
 }
 
 /* The JSON-LD articleBody as text, when it is a plausible body: long enough, not an

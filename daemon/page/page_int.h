@@ -34,6 +34,9 @@ void sb_add(struct sbuf *s, const char *p, size_t n);
  * space is pending (kept across calls). */
 void sb_text(struct sbuf *s, const char *p, size_t n, bool *space);
 
+/* Words in s: runs of letters and digits, and one per two ideographs or kana. */
+size_t page_words(const char *s, size_t n);
+
 /* Element kinds the walks care about. */
 enum tag {
 	T_OTHER, T_HTML, T_HEAD, T_BODY, T_TITLE, T_META, T_LINK, T_SCRIPT, T_STYLE, T_SKIP,
