@@ -75,6 +75,7 @@ struct walk {
 	int owner[PAGE_MAX_DEPTH + 2];   /* boundary element per open level */
 	int a_depth;
 	bool oom, truncated, deep, password;
+	int password_el;     /* the first password field */
 	int paywall;
 };
 
@@ -186,8 +187,10 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 			h |= H_BODYPROP | H_POS;
 		if (t == T_INPUT) {
 			const char *ty = attr(n, "type");
-			if (ty && !strcasecmp(ty, "password"))
+			if (ty && !strcasecmp(ty, "password") && !w->password) {
 				w->password = true;
+				w->password_el = (int)w->n_el;
+			}
 		}
 	}
 	if (cls || id) {
@@ -501,10 +504,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		for (size_t i = 1; i < w.n_el; i++)
 			if (w.el[i].marked_prose >= 0.6f * marked)
 				w.el[i].wrapper = true;
-	/* the container by prose alone, hints ignored: what holds it is no boilerplate */
-	int root = pick_root(&w);
-	for (int a = root; a > 0; a = w.el[a].parent)
-		w.el[a].wrapper = true;
+	int root;
 	/* effective boilerplate: hinted, or inside hinted, unless it holds most of the prose */
 	for (size_t i = 1; i < w.n_el; i++) {
 		struct el *e = &w.el[i];
@@ -564,22 +564,23 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		r = -ENOMEM;
 		goto out;
 	}
-	size_t words = 0;
-	for (size_t i = 0; i < w.n_bk; i++) {
-		const struct blk *b = &w.bk[i];
-		if (b->owner >= root && b->owner < rend)
-			words += b->words;
-	}
-	if (!out.b || out.len < 100) {
+	/* a paywall box or a password field in or right after the container */
+	bool wall = false;
+	for (int i = root; i < rend + 8 && i < (int)w.n_el; i++)
+		if ((w.el[i].hint & H_PAYWALL) || (w.password_el && i == w.password_el))
+			wall = true;
+	p->paywalled = wall || meta_paywalled(m);
+	size_t words = out.b ? page_words(out.b, out.len) : 0;
+	if (!out.b || out.len < 100 || (p->paywalled && words < PAGE_WALL_WORDS)) {
 		free(out.b);
-		p->reason = w.paywall || w.password ? "login-wall" :
+		p->reason = p->paywalled || w.paywall || w.password ? "login-wall" :
 			    w.deep ? "too-deep" : w.truncated ? "too-large" : "no-body";
-	} else if ((w.paywall || w.password) && words < 120) {
-		free(out.b);
-		p->reason = "login-wall";
 	} else {
 		p->text = out.b;
 		p->method = "dom";
+		/* a teaser only shows so much: more than that is no wall */
+		if (p->paywalled && words > PAGE_TEASER_WORDS)
+			p->paywalled = false;
 	}
 out:
 	free(w.el);

@@ -291,14 +291,10 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 			p->text = ldt;
 			p->method = "json-ld";
 			p->reason = NULL;
+			p->paywalled = p->paywalled && wl <= PAGE_TEASER_WORDS;
 			ldt = NULL;
 		}
 		free(ldt);
-	}
-	if (p->text && meta_paywalled(m) && count_words(p->text) < 80) {
-		free(p->text);
-		p->text = NULL;
-		p->reason = "login-wall";
 	}
 	if (p->text)
 		p->text_len = strlen(p->text);
@@ -333,6 +329,7 @@ json_t *page_json(const struct page *p)
 	json_object_set_new(o, "text_len", json_integer((json_int_t)p->text_len));
 	put(o, "reason", p->reason);
 	put(o, "method", p->method);
+	json_object_set_new(o, "paywalled", json_boolean(p->paywalled));
 	put(o, "title", p->title);
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->n_authors; i++)

@@ -15,6 +15,8 @@
 #define PAGE_MAX_BYTES (32u << 20)   /* larger input is not parsed: "too-large" */
 #define PAGE_MAX_DEPTH 400           /* elements deeper than this are not walked */
 #define PAGE_TEXT_MAX (4u << 20)     /* body text cap */
+#define PAGE_WALL_WORDS 40           /* behind a wall, fewer words than this: no body */
+#define PAGE_TEASER_WORDS 250        /* behind a wall, more words than this: no wall */
 
 /* Any bytes → UTF-8 for libxml2: byte order mark, then the HTTP charset, then <meta
  * charset> / http-equiv in the first 4 KiB; valid UTF-8 beats a single-byte declaration;
