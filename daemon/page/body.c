@@ -468,6 +468,44 @@ static int pick_root(struct walk *w)
 	return root;
 }
 
+static bool is_ancestor(const struct walk *w, int a, int d)
+{
+	return a <= d && d < w->el[a].end;
+}
+
+static bool in_article(const struct walk *w, int i)
+{
+	for (; i > 0; i = w->el[i].parent)
+		if (w->el[i].tag == T_ARTICLE)
+			return true;
+	return false;
+}
+
+/* The page's main marked body (<article>, itemprop=articleBody, an article-body class):
+ * the container moves to it when it holds most of the container's prose, or when the
+ * container is a small part of it. */
+static int marked_root(const struct walk *w, int root)
+{
+	int m = 0;
+	float best = 0;
+	for (size_t i = 1; i < w->n_el; i++) {
+		const struct el *e = &w->el[i];
+		if (!(e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) || e->neg)
+			continue;
+		if (e->prose > best * 1.02f || (m && is_ancestor(w, m, (int)i) && e->prose >= 0.98f * best)) {
+			best = e->prose > best ? e->prose : best;
+			m = (int)i;
+		}
+	}
+	if (!m || best < 50)
+		return root;
+	if (is_ancestor(w, m, root) && w->el[root].prose < 0.7f * best)
+		return m;
+	if (is_ancestor(w, root, m) && best >= 0.5f * w->el[root].prose)
+		return m;
+	return root;
+}
+
 /* A hinted element that holds (nearly) all the prose is a wrapper, not boilerplate. */
 static bool holds_most(const struct el *e, float total)
 {
@@ -512,6 +550,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			 ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, total));
 	}
 	root = pick_root(&w);
+	root = marked_root(&w, root);
 	/* boilerplate and captions below the container */
 	int rend = w.el[root].end;
 	bool *drop = calloc((size_t)(rend - root) + 1, sizeof(bool));
@@ -523,6 +562,9 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		const struct el *e = &w.el[i];
 		bool own = ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, w.el[root].prose)) ||
 			   ((e->hint & H_CAPTION) && !e->wrapper && e->words < 80);
+		/* an <article> inside the article is another one: a teaser, a related story */
+		if (e->tag == T_ARTICLE && in_article(&w, e->parent))
+			own = true;
 		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
 	}
 #ifdef PAGE_DEBUG
