@@ -50,6 +50,7 @@ struct el {
 	bool marked;         /* says article body: <article>, itemprop=articleBody, class */
 	float marked_prose;  /* the most prose of a marked element in the subtree */
 	float words;         /* words of all blocks in the subtree */
+	float flat;          /* prose in the subtree but not in <article>s below */
 	float prose;         /* words of prose blocks in the subtree (hints ignored) */
 	float value;         /* sum of block values in the subtree */
 };
@@ -492,8 +493,8 @@ static int marked_root(const struct walk *w, int root)
 		const struct el *e = &w->el[i];
 		if (!(e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) || e->neg)
 			continue;
-		if (e->prose > best * 1.02f || (m && is_ancestor(w, m, (int)i) && e->prose >= 0.98f * best)) {
-			best = e->prose > best ? e->prose : best;
+		if (e->flat > best * 1.02f || (m && is_ancestor(w, m, (int)i) && e->flat >= 0.98f * best)) {
+			best = e->flat > best ? e->flat : best;
 			m = (int)i;
 		}
 	}
@@ -525,14 +526,19 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	for (size_t i = 0; i < w.n_bk; i++)
 		if (prose(&w.bk[i]))
 			w.el[w.bk[i].owner].prose += (float)w.bk[i].words;
-	for (size_t i = 0; i < w.n_bk; i++)
+	for (size_t i = 0; i < w.n_bk; i++) {
 		w.el[w.bk[i].owner].words += (float)w.bk[i].words;
+		if (prose(&w.bk[i]))
+			w.el[w.bk[i].owner].flat += (float)w.bk[i].words;
+	}
 	for (size_t i = w.n_el; i-- > 1;) {
 		struct el *e = &w.el[i], *up = &w.el[e->parent];
 		up->prose += e->prose;
 		up->words += e->words;
-		if ((e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) && e->prose > e->marked_prose)
-			e->marked_prose = e->prose;
+		if (e->tag != T_ARTICLE)
+			up->flat += e->flat;
+		if ((e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) && e->flat > e->marked_prose)
+			e->marked_prose = e->flat;
 		if (e->marked_prose > up->marked_prose)
 			up->marked_prose = e->marked_prose;
 	}
