@@ -502,7 +502,8 @@ static int marked_root(const struct walk *w, int root)
 		return root;
 	if (is_ancestor(w, m, root) && w->el[root].prose < 0.7f * best)
 		return m;
-	if (is_ancestor(w, root, m) && best >= 0.5f * w->el[root].prose)
+	if (is_ancestor(w, root, m) &&
+	    (best >= 0.5f * w->el[root].prose || (best >= 150 && best >= 0.25f * w->el[root].prose)))
 		return m;
 	return root;
 }
