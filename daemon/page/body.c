@@ -592,12 +592,13 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 #endif
 	struct sbuf out = { 0 };
 	size_t n_out = 0;
+	bool lenient = (w.el[root].hint & H_BODYPROP) != 0;
 	for (size_t i = 0; i < w.n_bk; i++) {
 		const struct blk *b = &w.bk[i];
 		if (b->owner < root || b->owner >= rend || drop[b->owner - root])
 			continue;
 		float ld = link_density(b);
-		if (ld > 0.5f || (ld > 0.25f && b->words < 12))
+		if (!lenient && (ld > 0.5f || (ld > 0.25f && b->words < 12)))
 			continue;
 		if (b->tag == T_H1)
 			continue;
