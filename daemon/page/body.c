@@ -602,7 +602,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			continue;
 		if (b->tag == T_H1)
 			continue;
-		if (!is_heading(b->tag) && b->words <= 3 && !b->sentence)
+		if (!lenient && !is_heading(b->tag) && b->words <= 3 && !b->sentence)
 			continue;
 		if (n_out++)
 			sb_add(&out, "\n\n", 2);
