@@ -590,8 +590,14 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		}
 	}
 #endif
-	struct sbuf out = { 0 };
-	size_t n_out = 0;
+	/* the blocks kept, in order */
+	uint32_t *keep = malloc((w.n_bk + 1) * sizeof(*keep));
+	if (!keep) {
+		free(drop);
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t n_keep = 0;
 	bool lenient = (w.el[root].hint & H_BODYPROP) != 0;
 	for (size_t i = 0; i < w.n_bk; i++) {
 		const struct blk *b = &w.bk[i];
@@ -604,10 +610,23 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			continue;
 		if (!lenient && !is_heading(b->tag) && b->words <= 3 && !b->sentence)
 			continue;
-		if (n_out++)
+		keep[n_keep++] = (uint32_t)i;
+	}
+	/* the tail: links to follow, subscribe, read on, rather than the article */
+	while (n_keep > 0) {
+		const struct blk *b = &w.bk[keep[n_keep - 1]];
+		if (!(link_density(b) > 0.3f && b->words < 30))
+			break;
+		n_keep--;
+	}
+	struct sbuf out = { 0 };
+	for (size_t k = 0; k < n_keep; k++) {
+		const struct blk *b = &w.bk[keep[k]];
+		if (k)
 			sb_add(&out, "\n\n", 2);
 		sb_add(&out, w.text.b + b->off, b->len);
 	}
+	free(keep);
 	free(drop);
 	if (out.oom) {
 		free(out.b);
