@@ -286,7 +286,8 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 		goto done;
 	if (ldt) {
 		size_t wl = count_words(ldt), wd = p->text ? count_words(p->text) : 0;
-		if (wd * 10 < wl * 6) {
+		/* the publisher's own body, unless the page shows clearly more */
+		if (wd * 4 < wl * 5) {
 			free(p->text);
 			p->text = ldt;
 			p->method = "json-ld";
