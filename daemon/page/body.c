@@ -469,6 +469,14 @@ static int pick_root(struct walk *w)
 	return root;
 }
 
+/* A link written out: "http://...", "www.example.org/...". */
+static bool is_url(const char *s)
+{
+	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8) && strncmp(s, "www.", 4))
+		return false;
+	return !strchr(s, ' ');
+}
+
 static bool is_ancestor(const struct walk *w, int a, int d)
 {
 	return a <= d && d < w->el[a].end;
@@ -604,7 +612,9 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		if (b->owner < root || b->owner >= rend || drop[b->owner - root])
 			continue;
 		float ld = link_density(b);
-		if (!lenient && (ld > 0.5f || (ld > 0.25f && b->words < 12)))
+		/* inside a marked body, only short link lines (related stories) go */
+		if (lenient ? ld > 0.6f && b->words < 25 && !is_url(w.text.b + b->off)
+			    : ld > 0.5f || (ld > 0.25f && b->words < 12))
 			continue;
 		if (b->tag == T_H1)
 			continue;

@@ -55,7 +55,7 @@ void sb_text(struct sbuf *s, const char *p, size_t n, bool *space)
 		while (j < n && u[j] > 0x20 && !(u[j] == 0xC2 && j + 1 < n && u[j + 1] == 0xA0))
 			j++;
 		if (j > i) {
-			if (*space && s->len && s->b[s->len - 1] != '\n')
+			if (*space && s->len && s->b[s->len - 1] != '\n' && s->b[s->len - 1] != '\0')
 				sb_add(s, " ", 1);
 			*space = false;
 			sb_add(s, p + i, j - i);
