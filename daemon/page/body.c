@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,7 @@
 #define H_CAPTION 0x08   /* caption, credit, figure: dropped inside the body */
 #define H_HIDDEN 0x10    /* not shown: not read */
 #define H_PAYWALL 0x20   /* paywall or login box */
+#define H_STRONG 0x40    /* with H_NEG: a strong hint */
 
 struct el {
 	xmlNode *n;
@@ -44,6 +46,11 @@ struct el {
 	uint8_t tag, hint;
 	bool boundary;       /* starts and ends a block */
 	bool neg;            /* effective boilerplate (hint held up against the prose inside) */
+	bool wrapper;        /* holds the container chosen by prose alone */
+	bool marked;         /* says article body: <article>, itemprop=articleBody, class */
+	float marked_prose;  /* the most prose of a marked element in the subtree */
+	float words;         /* words of all blocks in the subtree */
+	float flat;          /* prose in the subtree but not in <article>s below */
 	float prose;         /* words of prose blocks in the subtree (hints ignored) */
 	float value;         /* sum of block values in the subtree */
 };
@@ -69,36 +76,52 @@ struct walk {
 	int owner[PAGE_MAX_DEPTH + 2];   /* boundary element per open level */
 	int a_depth;
 	bool oom, truncated, deep, password;
+	int password_el;     /* the first password field */
 	int paywall;
 };
 
 /* ---- hints ---- */
 
-static const char *const neg_sub[] = {
+/* Strong: what such an element holds is boilerplate unless it is nearly the whole page. */
+static const char *const strong_sub[] = {
 	"comment", "share", "sharing", "social", "related", "recommend", "newsletter",
-	"subscri", "signup", "sign-up", "promo", "byline", "breadcrumb", "sidebar", "footer",
-	"masthead", "navbar", "navigation", "menu", "advert", "sponsor", "outbrain", "taboola",
-	"popular", "trending", "mostread", "most-read", "readmore", "read-more", "more-stories",
-	"also-read", "toolbar", "cookie", "consent", "gdpr", "modal", "popup", "banner",
-	"widget", "pagination", "pager", "rating", "reaction", "slideshow", "carousel",
-	"copyright", "disclaimer", "author-info", "authorinfo", "author-bio", "overlay",
-	"recirc", "more-from", "next-article", "skip-link", "login", "timestamp", "dateline",
-	"keyword", "topic-list", "tag-list", "taglist", "print-", "follow-us", "subnav",
+	"subscri", "signup", "sign-up", "byline", "breadcrumb", "footer", "masthead", "navbar",
+	"navigation", "outbrain", "taboola", "popular", "trending", "mostread", "most-read",
+	"readmore", "read-more", "more-stories", "also-read", "cookie", "consent", "gdpr",
+	"copyright", "disclaimer", "author-info", "authorinfo", "author-bio", "recirc",
+	"more-from", "next-article", "skip-link", "follow-us", "tag-list", "taglist",
+	"topic-list", "sidebar", "advert", "sponsor",
 };
-static const char *const neg_tok[] = {
-	"ad", "ads", "adv", "advert", "nav", "tags", "tag", "tools", "tool", "meta", "date",
-	"time", "author", "authors", "header", "aside", "extra", "links", "video", "player",
-	"embed", "icon", "button", "btn", "label", "print", "email", "bio", "teaser", "promo",
-	"more", "dropdown", "hide", "hidden", "credits", "source",
+static const char *const strong_tok[] = {
+	"ad", "ads", "adv", "nav", "menu", "tags", "promo", "promos", "teaser", "teasers",
+	"login", "modal", "popup", "banner", "pagination", "pager", "rating", "reactions",
 };
-static const char *const caption_sub[] = { "caption", "credit", "gallery", "photo", "image",
-	"figure", "media", "thumbnail", "picture", "lightbox" };
+/* Weak: boilerplate, unless it holds most of the page's prose (a wrapper so named). */
+static const char *const weak_sub[] = {
+	"widget", "toolbar", "overlay", "timestamp", "dateline", "keyword", "subnav",
+	"slideshow", "carousel", "print-",
+};
+static const char *const weak_tok[] = {
+	"tag", "tools", "tool", "meta", "date", "time", "author", "authors", "header", "aside",
+	"extra", "links", "video", "player", "embed", "icon", "button", "btn", "label", "print",
+	"email", "bio", "more", "dropdown", "credits", "source", "share", "social",
+};
+static const char *const caption_sub[] = { "caption", "credit", "gallery", "thumbnail",
+	"lightbox", "figure", "slideshow" };
+static const char *const caption_tok[] = { "photo", "image", "img", "media", "picture",
+	"pic", "figure", "wp-caption" };
+/* Says article body outright: cancels a negative hint on the same element. */
+static const char *const body_sub[] = { "article-body", "articlebody", "article-content",
+	"articlecontent", "article__body", "article__content", "article-text", "articletext",
+	"story-body", "storybody", "story-content", "story__body", "story-text", "entry-content",
+	"entry__content", "post-content", "postcontent", "post-body", "post__content",
+	"post-entry", "main-content", "body-text", "content-body", "rich-text", "article-main" };
 static const char *const pos_sub[] = { "article", "story", "entry", "post", "content", "body",
 	"text", "main", "prose", "blog" };
 static const char *const hidden_tok[] = { "sr-only", "visually-hidden", "visuallyhidden",
 	"screen-reader-text", "screenreader", "offscreen", "element-invisible", "hidden" };
 static const char *const paywall_sub[] = { "paywall", "regwall", "registration-wall",
-	"subscriber-only", "premium-content", "piano", "meter-", "login-wall", "loginwall",
+	"subscriber-only", "premium-content", "meter-", "login-wall", "loginwall",
 	"subscription-required", "locked-content" };
 
 static bool has_sub(const char *s, const char *const *set, size_t n)
@@ -165,8 +188,10 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 			h |= H_BODYPROP | H_POS;
 		if (t == T_INPUT) {
 			const char *ty = attr(n, "type");
-			if (ty && !strcasecmp(ty, "password"))
+			if (ty && !strcasecmp(ty, "password") && !w->password) {
 				w->password = true;
+				w->password_el = (int)w->n_el;
+			}
 		}
 	}
 	if (cls || id) {
@@ -185,12 +210,19 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 			w->paywall++;
 		}
 		if (!(h & H_BODYPROP)) {
-			if (has_sub(s, neg_sub, N(neg_sub)) || has_tok(s, neg_tok, N(neg_tok), false))
+			if (has_sub(s, strong_sub, N(strong_sub)) ||
+			    has_tok(s, strong_tok, N(strong_tok), false))
+				h |= H_NEG | H_STRONG;
+			else if (has_sub(s, weak_sub, N(weak_sub)) ||
+				 has_tok(s, weak_tok, N(weak_tok), false))
 				h |= H_NEG;
-			if (has_sub(s, caption_sub, N(caption_sub)))
+			if (has_sub(s, caption_sub, N(caption_sub)) ||
+			    has_tok(s, caption_tok, N(caption_tok), true))
 				h |= H_CAPTION;
 			if (has_sub(s, pos_sub, N(pos_sub)))
 				h |= H_POS;
+			if (has_sub(s, body_sub, N(body_sub)))
+				h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
 		}
 	}
 	switch (t) {
@@ -198,9 +230,7 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 	case T_ASIDE:
 	case T_FOOTER:
 	case T_HEADER:
-	case T_FORM:
-		if (t != T_FORM)
-			h |= H_NEG;
+		h |= H_NEG | H_STRONG;
 		break;
 	case T_FIGURE:
 	case T_FIGCAPTION:
@@ -209,7 +239,7 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 	case T_HTML:
 	case T_BODY:
 	case T_MAIN:
-		h &= (uint8_t)~(H_NEG | H_CAPTION);
+		h &= (uint8_t)~(H_NEG | H_STRONG | H_CAPTION);
 		break;
 	default:
 		break;
@@ -254,15 +284,8 @@ static void flush(struct walk *w)
 		}
 		struct blk *b = &w->bk[w->n_bk++];
 		const char *s = t->b + w->cur_off;
-		uint32_t len = (uint32_t)(t->len - w->cur_off), words = 0;
-		bool in = false;
-		for (uint32_t i = 0; i < len; i++) {
-			unsigned char c = (unsigned char)s[i];
-			bool a = isalnum(c) || c >= 0x80;
-			if (a && !in)
-				words++;
-			in = a;
-		}
+		uint32_t len = (uint32_t)(t->len - w->cur_off);
+		uint32_t words = (uint32_t)page_words(s, len);
 		int o = w->owner[0];
 		b->owner = o;
 		b->off = (uint32_t)w->cur_off;
@@ -322,7 +345,6 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 	w->owner[0] = 0;
 	int owner_stack[PAGE_MAX_DEPTH + 2];
 	owner_stack[0] = 0;
-	bool in_head = false;
 	xmlNode *cur = doc->children;
 	while (cur && !w->oom) {
 		bool descend = false;
@@ -350,8 +372,7 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 			} else if (w->el[idx].boundary) {
 				flush(w);
 			}
-			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_HEAD ||
-				    t == T_TITLE || (h & H_HIDDEN);
+			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_TITLE || (h & H_HIDDEN);
 			if (!skip && cur->children) {
 				if (depth + 1 > PAGE_MAX_DEPTH) {
 					w->deep = true;
@@ -363,19 +384,9 @@ static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
 					if (t == T_A)
 						w->a_depth++;
 				}
-			} else if (t == T_HEAD && cur->children) {
-				/* the head's meta, link, title and script elements, one level down */
-				for (xmlNode *c = cur->children; c; c = c->next)
-					if (c->type == XML_ELEMENT_NODE) {
-						enum tag ct = page_tag(c->name);
-						if (ct == T_META || ct == T_LINK || ct == T_TITLE ||
-						    ct == T_SCRIPT)
-							meta_element(w->m, c, ct);
-					}
 			}
 			if (!descend && w->el[idx].boundary)
 				flush(w);
-			(void)in_head;
 		} else if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) &&
 			   cur->content) {
 			text(w, (const char *)cur->content);
@@ -442,6 +453,75 @@ static float value(const struct walk *w, const struct blk *b)
 	return -0.3f * words;
 }
 
+/* The element whose blocks sum to the most value. */
+static int pick_root(struct walk *w)
+{
+	for (size_t i = 0; i < w->n_el; i++)
+		w->el[i].value = 0;
+	for (size_t i = 0; i < w->n_bk; i++)
+		w->el[w->bk[i].owner].value += value(w, &w->bk[i]);
+	for (size_t i = w->n_el; i-- > 1;)
+		w->el[w->el[i].parent].value += w->el[i].value;
+	int root = 0;
+	for (size_t i = 1; i < w->n_el; i++)
+		if (w->el[i].value > w->el[root].value)
+			root = (int)i;
+	return root;
+}
+
+/* A link written out: "http://...", "www.example.org/...". */
+static bool is_url(const char *s)
+{
+	if (strncmp(s, "http://", 7) && strncmp(s, "https://", 8) && strncmp(s, "www.", 4))
+		return false;
+	return !strchr(s, ' ');
+}
+
+static bool is_ancestor(const struct walk *w, int a, int d)
+{
+	return a <= d && d < w->el[a].end;
+}
+
+static bool in_article(const struct walk *w, int i)
+{
+	for (; i > 0; i = w->el[i].parent)
+		if (w->el[i].tag == T_ARTICLE)
+			return true;
+	return false;
+}
+
+/* The page's main marked body (<article>, itemprop=articleBody, an article-body class):
+ * the container moves to it when it holds most of the container's prose, or when the
+ * container is a small part of it. */
+static int marked_root(const struct walk *w, int root)
+{
+	int m = 0;
+	float best = 0;
+	for (size_t i = 1; i < w->n_el; i++) {
+		const struct el *e = &w->el[i];
+		if (!(e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) || e->neg)
+			continue;
+		if (e->flat > best * 1.02f || (m && is_ancestor(w, m, (int)i) && e->flat >= 0.98f * best)) {
+			best = e->flat > best ? e->flat : best;
+			m = (int)i;
+		}
+	}
+	if (!m || best < 50)
+		return root;
+	if (is_ancestor(w, m, root) && w->el[root].prose < 0.7f * best)
+		return m;
+	if (is_ancestor(w, root, m) &&
+	    (best >= 0.5f * w->el[root].prose || (best >= 150 && best >= 0.25f * w->el[root].prose)))
+		return m;
+	return root;
+}
+
+/* A hinted element that holds (nearly) all the prose is a wrapper, not boilerplate. */
+static bool holds_most(const struct el *e, float total)
+{
+	return e->prose >= 100 && e->prose >= ((e->hint & H_STRONG) ? 0.85f : 0.5f) * total;
+}
+
 int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 {
 	struct walk w = { .m = m };
@@ -455,23 +535,37 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	for (size_t i = 0; i < w.n_bk; i++)
 		if (prose(&w.bk[i]))
 			w.el[w.bk[i].owner].prose += (float)w.bk[i].words;
-	for (size_t i = w.n_el; i-- > 1;)
-		w.el[w.el[i].parent].prose += w.el[i].prose;
-	float total = w.el[0].prose;
+	for (size_t i = 0; i < w.n_bk; i++) {
+		w.el[w.bk[i].owner].words += (float)w.bk[i].words;
+		if (prose(&w.bk[i]))
+			w.el[w.bk[i].owner].flat += (float)w.bk[i].words;
+	}
+	for (size_t i = w.n_el; i-- > 1;) {
+		struct el *e = &w.el[i], *up = &w.el[e->parent];
+		up->prose += e->prose;
+		up->words += e->words;
+		if (e->tag != T_ARTICLE)
+			up->flat += e->flat;
+		if ((e->tag == T_ARTICLE || (e->hint & H_BODYPROP)) && e->flat > e->marked_prose)
+			e->marked_prose = e->flat;
+		if (e->marked_prose > up->marked_prose)
+			up->marked_prose = e->marked_prose;
+	}
+	float total = w.el[0].prose, marked = w.el[0].marked_prose;
+	/* what holds the page's main marked body is no boilerplate */
+	if (marked >= 50)
+		for (size_t i = 1; i < w.n_el; i++)
+			if (w.el[i].marked_prose >= 0.6f * marked)
+				w.el[i].wrapper = true;
+	int root;
 	/* effective boilerplate: hinted, or inside hinted, unless it holds most of the prose */
 	for (size_t i = 1; i < w.n_el; i++) {
 		struct el *e = &w.el[i];
-		bool own = (e->hint & H_NEG) && !(e->prose >= 0.5f * total && e->prose >= 100);
-		e->neg = w.el[e->parent].neg || own;
+		e->neg = w.el[e->parent].neg ||
+			 ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, total));
 	}
-	for (size_t i = 0; i < w.n_bk; i++)
-		w.el[w.bk[i].owner].value += value(&w, &w.bk[i]);
-	for (size_t i = w.n_el; i-- > 1;)
-		w.el[w.el[i].parent].value += w.el[i].value;
-	int root = 0;
-	for (size_t i = 1; i < w.n_el; i++)
-		if (w.el[i].value > w.el[root].value)
-			root = (int)i;
+	root = pick_root(&w);
+	root = marked_root(&w, root);
 	/* boilerplate and captions below the container */
 	int rend = w.el[root].end;
 	bool *drop = calloc((size_t)(rend - root) + 1, sizeof(bool));
@@ -481,49 +575,91 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	}
 	for (int i = root + 1; i < rend; i++) {
 		const struct el *e = &w.el[i];
-		bool own = (e->hint & (H_NEG | H_CAPTION)) &&
-			   !(e->prose >= 0.5f * w.el[root].prose && e->prose >= 100);
+		bool own = ((e->hint & H_NEG) && !e->wrapper && !holds_most(e, w.el[root].prose)) ||
+			   ((e->hint & H_CAPTION) && !e->wrapper && e->words < 80);
+		/* an <article> inside the article is another one: a teaser, a related story */
+		if (e->tag == T_ARTICLE && in_article(&w, e->parent))
+			own = true;
 		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
 	}
-	struct sbuf out = { 0 };
-	size_t n_out = 0;
+#ifdef PAGE_DEBUG
+	if (getenv("PAGE_DEBUG")) {
+		for (int a = root; a > 0; a = w.el[a].parent)
+			fprintf(stderr, "root^ %s class=%s id=%s value=%.0f prose=%.0f hint=%x\n",
+				w.el[a].n->name, attr(w.el[a].n, "class"), attr(w.el[a].n, "id"),
+				w.el[a].value, w.el[a].prose, w.el[a].hint);
+		for (size_t i = 0; i < w.n_bk; i++) {
+			const struct blk *b = &w.bk[i];
+			const struct el *e = &w.el[b->owner];
+			fprintf(stderr, "%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n",
+				b->owner >= root && b->owner < w.el[root].end ? 'R' : ' ',
+				e->neg ? 'N' : ' ', value(&w, b), b->words, link_density(b),
+				e->n->name, attr(e->n, "class"), w.text.b + b->off);
+		}
+	}
+#endif
+	/* the blocks kept, in order */
+	uint32_t *keep = malloc((w.n_bk + 1) * sizeof(*keep));
+	if (!keep) {
+		free(drop);
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t n_keep = 0;
+	bool lenient = (w.el[root].hint & H_BODYPROP) != 0;
 	for (size_t i = 0; i < w.n_bk; i++) {
 		const struct blk *b = &w.bk[i];
 		if (b->owner < root || b->owner >= rend || drop[b->owner - root])
 			continue;
 		float ld = link_density(b);
-		if (ld > 0.5f || (ld > 0.25f && b->words < 12))
+		/* inside a marked body, only short link lines (related stories) go */
+		if (lenient ? ld > 0.6f && b->words < 25 && !is_url(w.text.b + b->off)
+			    : ld > 0.5f || (ld > 0.25f && b->words < 12))
 			continue;
 		if (b->tag == T_H1)
 			continue;
-		if (!is_heading(b->tag) && b->words <= 3 && !b->sentence)
+		if (!lenient && !is_heading(b->tag) && b->words <= 3 && !b->sentence)
 			continue;
-		if (n_out++)
+		keep[n_keep++] = (uint32_t)i;
+	}
+	/* the tail: links to follow, subscribe, read on, rather than the article */
+	while (n_keep > 0) {
+		const struct blk *b = &w.bk[keep[n_keep - 1]];
+		if (!(link_density(b) > 0.3f && b->words < 30))
+			break;
+		n_keep--;
+	}
+	struct sbuf out = { 0 };
+	for (size_t k = 0; k < n_keep; k++) {
+		const struct blk *b = &w.bk[keep[k]];
+		if (k)
 			sb_add(&out, "\n\n", 2);
 		sb_add(&out, w.text.b + b->off, b->len);
 	}
+	free(keep);
 	free(drop);
 	if (out.oom) {
 		free(out.b);
 		r = -ENOMEM;
 		goto out;
 	}
-	size_t words = 0;
-	for (size_t i = 0; i < w.n_bk; i++) {
-		const struct blk *b = &w.bk[i];
-		if (b->owner >= root && b->owner < rend)
-			words += b->words;
-	}
-	if (!out.b || out.len < 100) {
+	/* a paywall box or a password field in or right after the container */
+	bool wall = false;
+	for (int i = root; i < rend + 8 && i < (int)w.n_el; i++)
+		if ((w.el[i].hint & H_PAYWALL) || (w.password_el && i == w.password_el))
+			wall = true;
+	p->paywalled = wall || meta_paywalled(m);
+	size_t words = out.b ? page_words(out.b, out.len) : 0;
+	if (!out.b || out.len < 100 || (p->paywalled && words < PAGE_WALL_WORDS)) {
 		free(out.b);
-		p->reason = w.paywall || w.password ? "login-wall" :
+		p->reason = p->paywalled || w.paywall || w.password ? "login-wall" :
 			    w.deep ? "too-deep" : w.truncated ? "too-large" : "no-body";
-	} else if ((w.paywall || w.password) && words < 120) {
-		free(out.b);
-		p->reason = "login-wall";
 	} else {
 		p->text = out.b;
 		p->method = "dom";
+		/* a teaser only shows so much: more than that is no wall */
+		if (p->paywalled && words > PAGE_TEASER_WORDS)
+			p->paywalled = false;
 	}
 out:
 	free(w.el);

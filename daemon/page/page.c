@@ -55,7 +55,7 @@ void sb_text(struct sbuf *s, const char *p, size_t n, bool *space)
 		while (j < n && u[j] > 0x20 && !(u[j] == 0xC2 && j + 1 < n && u[j + 1] == 0xA0))
 			j++;
 		if (j > i) {
-			if (*space && s->len && s->b[s->len - 1] != '\n')
+			if (*space && s->len && s->b[s->len - 1] != '\n' && s->b[s->len - 1] != '\0')
 				sb_add(s, " ", 1);
 			*space = false;
 			sb_add(s, p + i, j - i);
@@ -184,17 +184,35 @@ struct page *page_free(struct page *p)
 	return NULL;
 }
 
+size_t page_words(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t w = 0, cjk = 0;
+	bool in = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		if (c >= 0xE3 && c <= 0xE9 && i + 2 < n) {
+			/* U+3000..U+9FFF: kana and ideographs, written without spaces */
+			uint32_t cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+				      (u[i + 2] & 0x3F);
+			if (cp >= 0x3040) {
+				cjk++;
+				in = false;
+				i += 2;
+				continue;
+			}
+		}
+		bool a = isalnum(c) || c >= 0x80;
+		if (a && !in)
+			w++;
+		in = a;
+	}
+	return w + cjk / 2;
+}
+
 static size_t count_words(const char *s)
 {
-	size_t w = 0;
-	bool in = false;
-	for (; *s; s++) {
-		bool alnum = isalnum((unsigned char)*s) || (unsigned char)*s >= 0x80;
-		if (alnum && !in)
-			w++;
-		in = alnum;
-	}
-	return w;
+	return page_words(s, strlen(s));
 }
 
 /* The JSON-LD articleBody as text, when it is a plausible body: long enough, not an
@@ -268,19 +286,16 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 		goto done;
 	if (ldt) {
 		size_t wl = count_words(ldt), wd = p->text ? count_words(p->text) : 0;
-		if (wd * 10 < wl * 6) {
+		/* the publisher's own body, unless the page shows clearly more */
+		if (wd * 4 < wl * 5) {
 			free(p->text);
 			p->text = ldt;
 			p->method = "json-ld";
 			p->reason = NULL;
+			p->paywalled = p->paywalled && wl <= PAGE_TEASER_WORDS;
 			ldt = NULL;
 		}
 		free(ldt);
-	}
-	if (p->text && meta_paywalled(m) && count_words(p->text) < 80) {
-		free(p->text);
-		p->text = NULL;
-		p->reason = "login-wall";
 	}
 	if (p->text)
 		p->text_len = strlen(p->text);
@@ -315,6 +330,7 @@ json_t *page_json(const struct page *p)
 	json_object_set_new(o, "text_len", json_integer((json_int_t)p->text_len));
 	put(o, "reason", p->reason);
 	put(o, "method", p->method);
+	json_object_set_new(o, "paywalled", json_boolean(p->paywalled));
 	put(o, "title", p->title);
 	json_t *a = json_array();
 	for (size_t i = 0; i < p->n_authors; i++)

@@ -15,6 +15,8 @@
 #define PAGE_MAX_BYTES (32u << 20)   /* larger input is not parsed: "too-large" */
 #define PAGE_MAX_DEPTH 400           /* elements deeper than this are not walked */
 #define PAGE_TEXT_MAX (4u << 20)     /* body text cap */
+#define PAGE_WALL_WORDS 40           /* behind a wall, fewer words than this: no body */
+#define PAGE_TEASER_WORDS 250        /* behind a wall, more words than this: no wall */
 
 /* Any bytes → UTF-8 for libxml2: byte order mark, then the HTTP charset, then <meta
  * charset> / http-equiv in the first 4 KiB; valid UTF-8 beats a single-byte declaration;
@@ -33,6 +35,9 @@ void sb_add(struct sbuf *s, const char *p, size_t n);
 /* Appends text with whitespace (and U+00A0) collapsed to single spaces; *space says a
  * space is pending (kept across calls). */
 void sb_text(struct sbuf *s, const char *p, size_t n, bool *space);
+
+/* Words in s: runs of letters and digits, and one per two ideographs or kana. */
+size_t page_words(const char *s, size_t n);
 
 /* Element kinds the walks care about. */
 enum tag {

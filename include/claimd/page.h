@@ -22,6 +22,11 @@ struct page {
 	size_t text_len;
 	const char *reason;       /* static: "not-html", "no-body", "login-wall", "too-deep", ... */
 	const char *method;       /* static: how the body was found: "json-ld", "dom", ... */
+	/* The page says it is behind a login or paywall (isAccessibleForFree false, a paywall
+	 * box or password field by the body) and shows little: text, when not NULL, is only
+	 * the teaser it shows. With too little even for that, text is NULL and reason
+	 * "login-wall". */
+	bool paywalled;
 	/* Metadata from JSON-LD, OpenGraph and <meta>; each NULL when the page has none.
 	 * Dates are ISO 8601 UTC ("YYYY-MM-DDTHH:MM:SSZ"); URLs are absolute. */
 	char *title, *description, *canonical_url, *lang, *section, *image, *site_name;
@@ -35,7 +40,8 @@ struct page {
 int page_extract(const char *buf, size_t len, const struct page_opts *o, struct page **ret);
 struct page *page_free(struct page *p);
 
-/* The page as one JSON object (text, text_len, reason, method and the metadata fields),
+/* The page as one JSON object (text, text_len, reason, method, paywalled and the metadata
+ * fields),
  * for `claimctl page`. */
 json_t *page_json(const struct page *p);
 
