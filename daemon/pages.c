@@ -344,6 +344,9 @@ static void on_page_done(const struct fetch_result *r, void *ctx)
 		int e = page_extract(r->body, r->len, &o, &pg);
 		if (e < 0)
 			finish(p, x, NULL, "out-of-memory", url, r->status, NULL);
+		else if (pg->paywalled) /* what it shows is a teaser, not the article */
+			finish(p, x, NULL, "login-wall", url, r->status,
+			       pg->text ? "only a teaser is shown" : NULL);
 		else
 			finish(p, x, pg, pg->text ? NULL : pg->reason, url, r->status, NULL);
 		page_free(pg);
