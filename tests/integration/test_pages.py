@@ -39,7 +39,7 @@ def rss(path, items):
 def www(httpd):
     pages = httpd.root / "pages"
     pages.mkdir(exist_ok=True)
-    for name in ("story.html", "wall.html"):
+    for name in ("story.html", "wall.html", "teaser.html"):
         shutil.copy(PAGES / name, pages / name)
     return pages
 
@@ -88,6 +88,8 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
         ("json", "A page that is JSON", base + "/pages/data.json", "JSON, short."),
         ("big", "A page of 20 MB", base + "/pages/big.html", "Huge, short."),
         ("wall", "Budget talks stall", base + "/pages/wall.html", "Talks broke down, short."),
+        ("teaser", "Port strike enters second week", base + "/pages/teaser.html",
+         "The strike goes on, short."),
         ("long", "A long entry", base + "/pages/long.html", long_text),
         ("cut", "A cut entry", base + "/pages/cut.html", cut_text),
     ])
@@ -111,12 +113,12 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
     t0 = time.monotonic()
     for name in ("paged.xml", "strict.xml", "plain.xml"):
         os.rename(stage / name, httpd.root / name)
-    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 11,
-                timeout=30, what="11 articles")
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 12,
+                timeout=30, what="12 articles")
     elapsed = time.monotonic() - t0
     arts = articles(sub)
     ids = [b["id"] for _, b in arts]
-    assert len(ids) == len(set(ids)) == 11, "each article is published exactly once"
+    assert len(ids) == len(set(ids)) == 12, "each article is published exactly once"
     for _, b in arts:
         validate(b)
     a = by_guid_title(sub)
@@ -142,6 +144,8 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
     assert reasons["A page that is JSON"] == ("feed", "not-html")
     assert reasons["A page of 20 MB"] == ("feed", "too-large")
     assert reasons["Budget talks stall"] == ("feed", "login-wall")
+    assert reasons["Port strike enters second week"] == ("feed", "login-wall"), "a teaser only"
+    assert a["Port strike enters second week"]["text"] == "The strike goes on, short."
     assert reasons["A long entry"] == ("feed", "feed-text-long-enough")
     assert reasons["A cut entry"] == ("page", "feed-text-cut")
     assert reasons["Page on a loopback address"] == ("feed", "refused-private")
@@ -180,13 +184,13 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
     log = d.log()
     for reason in ("http-404", "timeout", "not-html", "too-large", "login-wall"):
         lines = [l for l in log.splitlines() if "not used (%s" % reason in l]
-        assert len(lines) == 1, (reason, lines)
+        assert len(lines) == (2 if reason == "login-wall" else 1), (reason, lines)
     refused = [l for l in log.splitlines() if "refused" in l and "strict" in l]
     assert len(refused) == 2, refused
     assert any("127.0.0.1 is a loopback address" in l for l in refused)
     assert "long-enough" not in log
     sub.poll(0.2)
-    assert len(articles(sub)) == 11, "nothing published twice"
+    assert len(articles(sub)) == 12, "nothing published twice"
     assert httpd.hits().get("/pages/story.html", 0) == 1
     assert d.stop() == 0
 
