@@ -417,7 +417,6 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 				next = now + PAGES_RETRY_MS;
 			continue;
 		}
-		const struct cfg_source *cs = cfg_find_source(d->cfg, x->source);
 		if (now >= x->deadline_ms) {
 			if (d->stopping)
 				continue;
@@ -440,6 +439,7 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 			next = x->deadline_ms;
 		if (x->in_flight || d->stopping)
 			continue;
+		const struct cfg_source *cs = cfg_find_source(d->cfg, x->source);
 		const char *giveup = NULL;
 		if (!cs)
 			giveup = "source-removed";

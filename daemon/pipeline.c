@@ -385,6 +385,8 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 {
 	int published = 0;
 	int ret = 0;
+	const struct cfg_source *cs = NULL; /* looked up once, at the first new article */
+	bool cs_looked = false;
 	/* Feeds list newest first: publish oldest first, from the end of the array. */
 	while (*left > 0 && (size_t)published < max) {
 		json_t *art = json_array_get(arts, *left - 1);
@@ -403,7 +405,10 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 			(*left)--;
 			continue;
 		}
-		const struct cfg_source *cs = d->pages ? cfg_find_source(d->cfg, source) : NULL;
+		if (!cs_looked) {
+			cs = d->pages ? cfg_find_source(d->cfg, source) : NULL;
+			cs_looked = true;
+		}
 		bool want = false;
 		const char *why = cs ? pipeline_page_wanted(cs, art, &want) : "fetch-page-never";
 		if (want) {
