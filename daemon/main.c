@@ -160,6 +160,7 @@ static void reload(void)
 	struct cfg *old = D.cfg;
 	D.cfg = c;
 	sched_apply(D.sched);
+	pages_apply(D.pages);
 	struct fetch_cfg fc = { .max_parallel = c->max_parallel, .max_per_host = c->max_per_host,
 				.user_agent = c->user_agent };
 	fetch_set_limits(D.fetch, &fc);

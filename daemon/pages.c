@@ -60,6 +60,7 @@ struct pages {
 	struct item *head, *tail;
 	struct host *hosts;
 	size_t n, n_in_flight;
+	bool check_removed;      /* after a reload: in-flight pages of removed sources end */
 };
 
 static const char *const wanted_reasons[] = { "feed-text-short", "feed-text-cut",
@@ -402,10 +403,12 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 	(void)t;
 	int64_t now = now_mono_ms(), next = INT64_MAX;
 	int published = 0;
+	bool complete = true;
 	for (struct item *x = p->head, *nx; x; x = nx) {
 		nx = x->next;
 		if (published >= PAGES_PUBLISH_BATCH) {
 			next = now;
+			complete = false;
 			break;
 		}
 		if (x->ready) {
@@ -437,9 +440,21 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 		}
 		if (next > x->deadline_ms)
 			next = x->deadline_ms;
-		if (x->in_flight || d->stopping)
+		if (d->stopping)
 			continue;
-		const struct cfg_source *cs = cfg_find_source(d->cfg, x->source);
+		const struct cfg_source *cs = NULL;
+		if (x->in_flight) {
+			if (!p->check_removed || (cs = cfg_find_source(d->cfg, x->source)))
+				continue;
+			fetch_cancel(d->fetch, x); /* its source is gone: publish what we have */
+			x->in_flight = false;
+			p->n_in_flight--;
+			struct host *h = host_get(p, x->host);
+			if (h && h->in_flight > 0)
+				h->in_flight--;
+		} else {
+			cs = cfg_find_source(d->cfg, x->source);
+		}
 		const char *giveup = NULL;
 		if (!cs)
 			giveup = "source-removed";
@@ -482,6 +497,8 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 			published++;
 		}
 	}
+	if (complete)
+		p->check_removed = false;
 	hosts_gc(p, now);
 	if (next != INT64_MAX)
 		kick(p, next - now);
@@ -574,6 +591,14 @@ void pages_stop(struct pages *p)
 			if (h && h->in_flight > 0)
 				h->in_flight--;
 		}
+}
+
+void pages_apply(struct pages *p)
+{
+	if (!p)
+		return;
+	p->check_removed = true;
+	kick(p, 0);
 }
 
 size_t pages_queued(const struct pages *p)

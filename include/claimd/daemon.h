@@ -89,6 +89,8 @@ int pages_add(struct pages *p, const char *source, json_t *art, const char *id,
 	      const char *hash, const char *why, int attempts);
 int pages_resume(struct pages *p);
 void pages_stop(struct pages *p);
+/* After a reload: articles of removed sources go out now, with the feed's text. */
+void pages_apply(struct pages *p);
 size_t pages_queued(const struct pages *p);
 
 #endif

@@ -396,3 +396,50 @@ def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
         ("feed", "no-link")
     assert a["Not http"]["page_url"] is None
     assert d.stop() == 0
+
+
+def test_never_held_forever(httpd, daemons, sub_factory):
+    """An article whose page cannot start before page_max_wait (the host's page_delay is
+    longer) goes out with the feed's text; so does one whose source is removed by a reload
+    while its page stalls; fetch_page = always fetches even a long entry's page."""
+    www(httpd)
+    base = httpd.base
+    long_text = ("The council met for six hours on Tuesday. " * 25).strip()
+    rss(httpd.root / "slow.xml", [
+        ("second", "Second on the host", base + "/pages/story.html?2", SHORT),
+        ("first", "First on the host", base + "/pages/story.html?1", SHORT),
+    ])
+    # another host name for the same server: the per-host delay of "slow" does not apply
+    rss(httpd.root / "gone.xml", [("stalls", "Stalls", "http://localhost:%d/stall" % httpd.port,
+                                   SHORT)])
+    # (behind the stalled page on that host name: one page request per host at a time)
+    rss(httpd.root / "always.xml", [("long", "Long", "http://localhost:%d/pages/story.html"
+                                     % httpd.port, long_text)])
+    srcs = {
+        "slow": {"url": httpd.url("slow.xml"), "page_allow_private": "yes",
+                 "page_delay": "10m", "page_max_wait": "2s"},
+        "gone": {"url": httpd.url("gone.xml"), "page_allow_private": "yes",
+                 "page_max_wait": "1h", "timeout": "1h"},
+        "always": {"url": httpd.url("always.xml"), "page_allow_private": "yes",
+                   "fetch_page": "always"},
+    }
+    d = daemons(srcs, extra="timeout = 1h")
+    sub = sub_factory(d.publish)
+    d.start()
+    wait_for(lambda: httpd.hits().get("/stall", 0) >= 1, what="the stalled page request")
+    del srcs["gone"]
+    d.write_config(srcs)
+    d.signal(signal.SIGHUP)
+    d.wait_log("reloaded")
+    msgs, _ = wait_for(lambda: (lambda r: r if len(r[0]) >= 4 else None)(
+        replay(d.replay, "article/", 0)), timeout=15, what="4 articles")
+    a = {b["title"]: b for _, b, _ in msgs}
+    assert len(msgs) == 4
+    assert a["First on the host"]["text_source"] == "page"
+    assert (a["Second on the host"]["text_source"],
+            a["Second on the host"]["text_source_reason"]) == ("feed", "wait-exceeded")
+    assert (a["Stalls"]["text_source"], a["Stalls"]["text_source_reason"]) == \
+        ("feed", "source-removed")
+    assert (a["Long"]["text_source"], a["Long"]["text_source_reason"]) == \
+        ("page", "fetch-page-always")
+    assert d.stop() == 0
