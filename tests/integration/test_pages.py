@@ -443,3 +443,26 @@ def test_never_held_forever(httpd, daemons, sub_factory):
     assert (a["Long"]["text_source"], a["Long"]["text_source_reason"]) == \
         ("page", "fetch-page-always")
     assert d.stop() == 0
+
+
+def test_page_requests_share_the_per_host_limit(httpd, daemons):
+    """max_per_host counts page and feed transfers together: with 1, a feed poll waits
+    while a slow page of the same host is being fetched."""
+    import urllib.request
+    www(httpd)
+    rss(httpd.root / "paged.xml", [
+        ("slow", "Slow page", httpd.base + "/slow/1500/pages/story.html", SHORT),
+    ])
+    d = daemons({"paged": {"url": httpd.url("count/paged.xml"), "page_allow_private": "yes"}},
+                extra="max_per_host = 1")
+    d.start()
+    msgs, _ = wait_for(lambda: (lambda r: r if r[0] else None)(replay(d.replay, "article/", 0)),
+                       timeout=15, what="the article")
+    assert msgs[0][1]["text_source"] == "page"
+    polls = httpd.hits().get("/paged.xml", 0)
+    time.sleep(1.5)
+    assert httpd.hits().get("/paged.xml", 0) > polls, "polls go on"
+    with urllib.request.urlopen(httpd.base + "/stats", timeout=5) as r:
+        stats = json.loads(r.read())
+    assert stats["max_concurrent"] == 1, stats
+    assert d.stop() == 0
