@@ -99,11 +99,11 @@ static const char *const strong_tok[] = {
 /* Weak: boilerplate, unless it holds most of the page's prose (a wrapper so named). */
 static const char *const weak_sub[] = {
 	"widget", "toolbar", "overlay", "timestamp", "dateline", "keyword", "subnav",
-	"slideshow", "carousel", "print-",
+	"slideshow", "carousel", "print-", "video-player", "videoplayer", "media-player",
 };
 static const char *const weak_tok[] = {
 	"tag", "tools", "tool", "meta", "date", "time", "author", "authors", "header", "aside",
-	"extra", "links", "video", "player", "embed", "icon", "button", "btn", "label", "print",
+	"extra", "links", "video", "embed", "icon", "button", "btn", "label", "print",
 	"email", "bio", "more", "dropdown", "credits", "source", "share", "social",
 };
 static const char *const caption_sub[] = { "caption", "credit", "gallery", "thumbnail",
