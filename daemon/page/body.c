@@ -625,7 +625,8 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	/* the tail: links to follow, subscribe, read on, rather than the article */
 	while (n_keep > 0) {
 		const struct blk *b = &w.bk[keep[n_keep - 1]];
-		if (!(link_density(b) > 0.3f && b->words < 30))
+		/* and a heading with nothing after it ("Comments", "Related") */
+		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag))
 			break;
 		n_keep--;
 	}
