@@ -51,6 +51,8 @@ struct el {
 	float marked_prose;  /* the most prose of a marked element in the subtree */
 	float words;         /* words of all blocks in the subtree */
 	float flat;          /* prose in the subtree but not in <article>s below */
+	uint32_t n_prose;    /* prose blocks in the subtree */
+	uint32_t n_links;    /* link lines (headlines) in the subtree */
 	float prose;         /* words of prose blocks in the subtree (hints ignored) */
 	float value;         /* sum of block values in the subtree */
 };
@@ -61,6 +63,7 @@ struct blk {
 	uint32_t words, chars, link_chars;
 	uint8_t tag;         /* the owner's tag */
 	bool sentence;       /* ends like a sentence */
+	bool teaser;         /* the one paragraph of a card under a linked headline */
 };
 
 struct walk {
@@ -99,11 +102,11 @@ static const char *const strong_tok[] = {
 /* Weak: boilerplate, unless it holds most of the page's prose (a wrapper so named). */
 static const char *const weak_sub[] = {
 	"widget", "toolbar", "overlay", "timestamp", "dateline", "keyword", "subnav",
-	"slideshow", "carousel", "print-",
+	"slideshow", "carousel", "print-", "video-player", "videoplayer", "media-player",
 };
 static const char *const weak_tok[] = {
 	"tag", "tools", "tool", "meta", "date", "time", "author", "authors", "header", "aside",
-	"extra", "links", "video", "player", "embed", "icon", "button", "btn", "label", "print",
+	"extra", "links", "video", "embed", "icon", "button", "btn", "label", "print",
 	"email", "bio", "more", "dropdown", "credits", "source", "share", "social",
 };
 static const char *const caption_sub[] = { "caption", "credit", "gallery", "thumbnail",
@@ -283,6 +286,7 @@ static void flush(struct walk *w)
 			w->cap_bk = cap;
 		}
 		struct blk *b = &w->bk[w->n_bk++];
+		*b = (struct blk){ 0 };
 		const char *s = t->b + w->cur_off;
 		uint32_t len = (uint32_t)(t->len - w->cur_off);
 		uint32_t words = (uint32_t)page_words(s, len);
@@ -445,12 +449,14 @@ static float value(const struct walk *w, const struct blk *b)
 	if (is_heading(b->tag))
 		return 0;
 	if (prose(b)) {
+		if (b->teaser)
+			return 0;
 		float v = words - 5;
 		if (b->tag != T_P)
 			v *= 0.8f;
 		return v;
 	}
-	return -0.3f * words;
+	return b->sentence && ld == 0 ? 0 : -0.3f * words;
 }
 
 /* The element whose blocks sum to the most value. */
@@ -519,7 +525,7 @@ static int marked_root(const struct walk *w, int root)
 /* A hinted element that holds (nearly) all the prose is a wrapper, not boilerplate. */
 static bool holds_most(const struct el *e, float total)
 {
-	return e->prose >= 100 && e->prose >= ((e->hint & H_STRONG) ? 0.85f : 0.5f) * total;
+	return e->prose >= 50 && e->prose >= ((e->hint & H_STRONG) ? 0.85f : 0.5f) * total;
 }
 
 int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
@@ -540,8 +546,17 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		if (prose(&w.bk[i]))
 			w.el[w.bk[i].owner].flat += (float)w.bk[i].words;
 	}
+	for (size_t i = 0; i < w.n_bk; i++) {
+		const struct blk *b = &w.bk[i];
+		if (prose(b))
+			w.el[b->owner].n_prose++;
+		else if (link_density(b) > 0.5f && b->words >= 3)
+			w.el[b->owner].n_links++;
+	}
 	for (size_t i = w.n_el; i-- > 1;) {
 		struct el *e = &w.el[i], *up = &w.el[e->parent];
+		up->n_prose += e->n_prose;
+		up->n_links += e->n_links;
 		up->prose += e->prose;
 		up->words += e->words;
 		if (e->tag != T_ARTICLE)
@@ -550,6 +565,18 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			e->marked_prose = e->flat;
 		if (e->marked_prose > up->marked_prose)
 			up->marked_prose = e->marked_prose;
+	}
+	/* cards: a linked headline and one paragraph, in the same small container, in a list
+	 * of such */
+	for (size_t i = 0; i < w.n_bk; i++) {
+		struct blk *b = &w.bk[i];
+		int c = w.el[b->owner].parent;
+		if (!prose(b) || c <= 0 || w.el[c].n_prose != 1 || w.el[c].n_links < 1 ||
+		    w.el[c].n_links > 2)
+			continue;
+		/* and more like it around: cards come in lists */
+		int up = w.el[c].parent;
+		b->teaser = up > 0 && w.el[up].n_prose >= 3 && w.el[up].n_links >= 3;
 	}
 	float total = w.el[0].prose, marked = w.el[0].marked_prose;
 	/* what holds the page's main marked body is no boilerplate */
@@ -591,7 +618,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		for (size_t i = 0; i < w.n_bk; i++) {
 			const struct blk *b = &w.bk[i];
 			const struct el *e = &w.el[b->owner];
-			fprintf(stderr, "%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n",
+			fprintf(stderr, "%c%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n", b->teaser ? 'T' : ' ',
 				b->owner >= root && b->owner < w.el[root].end ? 'R' : ' ',
 				e->neg ? 'N' : ' ', value(&w, b), b->words, link_density(b),
 				e->n->name, attr(e->n, "class"), w.text.b + b->off);
@@ -625,7 +652,8 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	/* the tail: links to follow, subscribe, read on, rather than the article */
 	while (n_keep > 0) {
 		const struct blk *b = &w.bk[keep[n_keep - 1]];
-		if (!(link_density(b) > 0.3f && b->words < 30))
+		/* and a heading with nothing after it ("Comments", "Related") */
+		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag))
 			break;
 		n_keep--;
 	}

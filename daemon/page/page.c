@@ -141,8 +141,10 @@ static bool bytes_look_html(const char *b, size_t n)
 		       !memcmp(b, "GIF8", 4) || !memcmp(b, "\xFF\xD8\xFF", 3) ||
 		       !memcmp(b, "PK\x03\x04", 4) || !memcmp(b, "\x1F\x8B", 2)))
 		return false;
-	size_t head = n < 4096 ? n : 4096;
-	if (memchr(b, '\0', head))
+	size_t head = n < 4096 ? n : 4096, nul = 0;
+	for (size_t k = 0; k < head; k++)
+		nul += b[k] == '\0';
+	if (nul > 8)
 		return false;
 	/* some tag of HTML in the first 64 KiB */
 	size_t scan = n < 65536 ? n : 65536;

@@ -13,7 +13,8 @@
 #define PAGE_DEFAULT_MAX_NODES 200000
 #define PAGE_MAX_NODES 2000000
 #define PAGE_MAX_BYTES (32u << 20)   /* larger input is not parsed: "too-large" */
-#define PAGE_MAX_DEPTH 400           /* elements deeper than this are not walked */
+#define PAGE_MAX_DEPTH 250           /* elements deeper than this are not walked (libxml2
+				      * itself stops at 256) */
 #define PAGE_TEXT_MAX (4u << 20)     /* body text cap */
 #define PAGE_WALL_WORDS 40           /* behind a wall, fewer words than this: no body */
 #define PAGE_TEASER_WORDS 250        /* behind a wall, more words than this: no wall */
