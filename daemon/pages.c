@@ -61,6 +61,7 @@ struct pages {
 	struct host *hosts;
 	size_t n, n_in_flight;
 	bool check_removed;      /* after a reload: in-flight pages of removed sources end */
+	bool retry;              /* an article is ready but the state database refused it */
 };
 
 static const char *const wanted_reasons[] = { "feed-text-short", "feed-text-cut",
@@ -285,6 +286,8 @@ static bool publish(struct pages *p, struct item *x)
 		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc,
 		       "State database error while storing an article of %s: %s; will retry",
 		       x->source, store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-n));
+		p->retry = true; /* run() tries again in PAGES_RETRY_MS */
+		kick(p, PAGES_RETRY_MS);
 		return false;
 	}
 	item_unlink(p, x);
@@ -404,6 +407,7 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 	int64_t now = now_mono_ms(), next = INT64_MAX;
 	int published = 0;
 	bool complete = true;
+	p->retry = false;
 	for (struct item *x = p->head, *nx; x; x = nx) {
 		nx = x->next;
 		if (published >= PAGES_PUBLISH_BATCH) {
@@ -412,12 +416,8 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 			break;
 		}
 		if (x->ready) {
-			if (d->stopping)
-				continue;
-			if (publish(p, x))
+			if (!d->stopping && publish(p, x))
 				published++;
-			else if (next > now + PAGES_RETRY_MS)
-				next = now + PAGES_RETRY_MS;
 			continue;
 		}
 		if (now >= x->deadline_ms) {
@@ -500,6 +500,8 @@ static void run(struct loop *l, struct loop_timer *t, void *ud)
 	if (complete)
 		p->check_removed = false;
 	hosts_gc(p, now);
+	if (p->retry && next > now + PAGES_RETRY_MS)
+		next = now + PAGES_RETRY_MS;
 	if (next != INT64_MAX)
 		kick(p, next - now);
 }

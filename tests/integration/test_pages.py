@@ -466,3 +466,53 @@ def test_page_requests_share_the_per_host_limit(httpd, daemons):
         stats = json.loads(r.read())
     assert stats["max_concurrent"] == 1, stats
     assert d.stop() == 0
+
+
+def test_state_full_when_the_page_arrives(httpd, daemons, tmp_path):
+    """The state database refuses the article when its page arrives (disk full): nothing is
+    lost; once there is space it is published, once, with the page's text, and the page is
+    not fetched again."""
+    import sqlite3
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.fail("cannot mount a tmpfs (tests run as root): " + r.stderr)
+    try:
+        pages = www(httpd)
+        story = (PAGES / "story.html").read_text()
+        para = ("<p>The committee heard that the barrier's gates would be tested every month, "
+                "officials said, and that the council would publish each result.</p>\n")
+        (pages / "long.html").write_text(story.replace("</article>", para * 3000 + "</article>"))
+        rss(httpd.root / "paged.xml", [
+            ("big", "Harbour council approves new flood barrier",
+             httpd.base + "/slow/1500/pages/long.html", SHORT),
+        ])
+        d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                               "page_max_wait": "1m", "max_body": "64M"}})
+        d.state = mnt / "state"
+        d.write_config()
+        d.start()
+        wait_for(lambda: httpd.hits().get("/slow/1500/pages/long.html", 0) >= 1,
+                 what="the page request")
+        ballast = mnt / "ballast"
+        subprocess.run(["dd", "if=/dev/zero", "of=%s" % ballast, "bs=64k"], capture_output=True)
+        d.wait_log("State database error while storing an article of paged", timeout=15)
+        assert d.proc.poll() is None
+        ballast.unlink()
+        msgs, _ = wait_for(lambda: (lambda r: r if r[0] else None)(
+            replay(d.replay, "article/", 0)), timeout=20, what="the article once space is back")
+        assert len(msgs) == 1
+        assert msgs[0][1]["text_source"] == "page"
+        assert "gates would be tested every month" in msgs[0][1]["text"]
+        time.sleep(1.5)
+        assert len(replay(d.replay, "article/", 0)[0]) == 1
+        assert httpd.hits().get("/slow/1500/pages/long.html") == 1
+        assert d.stop() == 0
+        db = sqlite3.connect(str(d.state / "claimd.db"))
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT state, reason FROM pages").fetchall() == [("done", "page")]
+        db.close()
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])
