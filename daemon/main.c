@@ -94,6 +94,11 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 			      "fetches", (json_int_t)D.n.fetches, "in_flight",
 			      (json_int_t)fetch_in_flight(D.fetch), "journal_bytes",
 			      (json_int_t)store_journal_bytes(D.store));
+	if (b)
+		json_object_set_new(b, "pages",
+				    json_pack("{s:I, s:I, s:I}", "fetched", (json_int_t)D.n.pages,
+					      "used", (json_int_t)D.n.pages_used, "queued",
+					      (json_int_t)pages_queued(D.pages)));
 	if (b) {
 		pub_heartbeat(D.pub, b);
 		json_decref(b);

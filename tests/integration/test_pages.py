@@ -159,6 +159,14 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
         assert w in a["A cut entry"]["text"]
     # the stalled page was waited for, but not longer than page_max_wait allows
     assert elapsed < 4 + 8, elapsed
+    # the heartbeat counts them: 9 transfers ended (404, stall, JSON, 20 MB, wall, teaser,
+    # story, cut, the refused localhost one), 2 bodies used, none waiting
+    sub.collect(lambda m: any(t == "sys/heartbeat" and b["pages"]["queued"] == 0
+                              and b["pages"]["fetched"] == 9 for t, b, _ in m[-5:]),
+                what="a heartbeat counting the pages")
+    hb = [b for t, b, _ in sub.msgs if t == "sys/heartbeat"][-1]
+    validate(hb)
+    assert hb["pages"] == {"fetched": 9, "used": 2, "queued": 0}, hb["pages"]
 
     # what was never to be fetched was not; what was refused never reached the server
     hits = httpd.hits()
