@@ -379,8 +379,16 @@ static int start(struct pages *p, struct item *x, const struct cfg_source *cs, s
 		.ud = x,
 	};
 	int r = store_page_attempt(d->store, x->id, x->hash);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		/* counted before it starts, or a crash loop could fetch it for ever: try later */
+		struct log_ctx lc = { .source = x->source, .article_id = x->id, .err = -r };
+		d->n.state_errors++;
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc,
+		       "State database error before fetching a page of %s: %s; will retry",
+		       x->source, store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-r));
+		p->retry = true;
+		return 0;
+	}
 	x->attempts++;
 	r = fetch_start(d->fetch, &req);
 	if (r < 0)
