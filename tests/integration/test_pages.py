@@ -524,3 +524,90 @@ def test_state_full_when_the_page_arrives(httpd, daemons, tmp_path):
         db.close()
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+NETNS_SCRIPT = r'''
+import json, os, socket, sqlite3, subprocess, sys, time, urllib.request
+root, www, claimd, httpd_py, lexicon = sys.argv[1:6]
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+subprocess.run(["ip", "addr", "add", "8.8.8.8/32", "dev", "lo"], check=True)
+portfile = os.path.join(root, "port")
+srv = subprocess.Popen([sys.executable, httpd_py, "--host", "0.0.0.0", "--port", "0",
+                        "--root", www, "--port-file", portfile, "-q"])
+for _ in range(200):
+    if os.path.exists(portfile):
+        break
+    time.sleep(0.05)
+port = int(open(portfile).read())
+pub = "http://8.8.8.8:%d" % port
+def item(guid, link):
+    return ("<item><title>%s</title><link>%s</link><guid isPermaLink=\"false\">%s</guid>"
+            "<description>Short.</description></item>" % (guid, link.replace("&", "&amp;"), guid))
+with open(os.path.join(www, "feed.xml"), "w") as f:
+    f.write('<rss version="2.0"><channel><title>t</title>' + "".join([
+        item("public", pub + "/pages/story.html"),
+        item("to-literal", pub + "/redirect/1?to=http://127.0.0.1:%d/pages/b.html" % port),
+        item("to-name", pub + "/redirect/2?to=http://localhost:%d/pages/c.html" % port),
+    ]) + "</channel></rss>")
+def free():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+conf = os.path.join(root, "claimd.conf")
+with open(conf, "w") as f:
+    f.write("[claimd]\nstate_dir = %s/state\npublish = tcp://127.0.0.1:%d\n"
+            "replay = tcp://127.0.0.1:%d\nlexicon_dir = %s\npage_delay = 0s\n\n"
+            "[source net]\nurl = http://127.0.0.1:%d/feed.xml\ninterval = 1s\n"
+            % (root, free(), free(), lexicon, port))
+err = open(os.path.join(root, "claimd.stderr"), "w")
+d = subprocess.Popen([claimd, "-c", conf], stderr=err, stdout=err)
+arts = []
+try:
+    for _ in range(200):
+        time.sleep(0.1)
+        try:
+            db = sqlite3.connect(os.path.join(root, "state", "claimd.db"))
+            arts = [json.loads(b) for (b,) in db.execute(
+                "SELECT body FROM journal WHERE topic LIKE 'article/%'")]
+            db.close()
+        except sqlite3.Error:
+            continue
+        if len(arts) >= 3:
+            break
+    time.sleep(1.5)
+    hits = json.loads(urllib.request.urlopen("http://127.0.0.1:%d/hits" % port).read())
+finally:
+    d.terminate(); d.wait(10); srv.terminate(); srv.wait(10)
+print(json.dumps({"articles": arts, "hits": hits,
+                  "log": open(os.path.join(root, "claimd.stderr")).read()}))
+'''
+
+
+def test_redirects_from_a_public_page_to_private_addresses_are_refused(tmp_path):
+    """In a network namespace of its own (nothing leaves it), the server also answers on a
+    public address (8.8.8.8 on its loopback): a page there is fetched with the default
+    settings, and its redirects to 127.0.0.1 and to localhost are refused at the hop."""
+    from conftest import ROOT, PY
+    probe = subprocess.run(["unshare", "--net", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot create a network namespace: " + probe.stderr.strip())
+    w = tmp_path / "www"
+    (w / "pages").mkdir(parents=True)
+    for name in ("story.html", "b.html", "c.html"):
+        shutil.copy(PAGES / "story.html", w / "pages" / name)
+    r = subprocess.run(["unshare", "--net", PY, "-c", NETNS_SCRIPT, str(tmp_path), str(w), CLAIMD,
+                        str(ROOT / "tests" / "httpd.py"), str(ROOT / "conf" / "lexicon")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    a = {b["title"]: b for b in out["articles"]}
+    assert len(out["articles"]) == 3, out["log"]
+    assert a["public"]["text_source"] == "page", a["public"]["text_source_reason"]
+    assert "Tomas Berg" in a["public"]["text"]
+    for t in ("to-literal", "to-name"):
+        assert (a[t]["text_source"], a[t]["text_source_reason"]) == ("feed", "refused-private"), t
+        assert a[t]["text"] == "Short."
+    assert out["hits"].get("/pages/story.html") == 1
+    assert "/pages/b.html" not in out["hits"] and "/pages/c.html" not in out["hits"], out["hits"]
+    refused = [l for l in out["log"].splitlines() if "refused" in l]
+    assert len(refused) == 2, refused
+    assert all("loopback" in l for l in refused), refused
+    assert any("127.0.0.1" in l for l in refused), refused
