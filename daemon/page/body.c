@@ -509,6 +509,25 @@ static int pick_root(struct walk *w)
 	return root;
 }
 
+/* An advertisement's label standing alone. */
+static bool is_label(const char *s)
+{
+	static const char *const labels[] = { "advertisement", "advert", "advertising", "ad",
+		"sponsored", "sponsored content", "anzeige", "werbung", "publicidad", "publicité",
+		"pubblicità", "publicidade", "advertentie", "reklama", "реклама", "广告", "広告",
+		"story continues below", "article continues below", "continue reading below",
+		"scroll to continue with content" };
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == ' '))
+		n--;
+	if (n > 40)
+		return false;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strlen(labels[i]) == n && !strncasecmp(s, labels[i], n))
+			return true;
+	return false;
+}
+
 /* A link written out: "http://...", "www.example.org/...". */
 static bool is_url(const char *s)
 {
@@ -677,7 +696,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		if (lenient ? ld > 0.6f && b->words < 25 && !is_url(w.text.b + b->off)
 			    : ld > 0.5f || (ld > 0.25f && b->words < 12))
 			continue;
-		if (b->tag == T_H1)
+		if (b->tag == T_H1 || is_label(w.text.b + b->off))
 			continue;
 		if (!lenient && !is_heading(b->tag) && b->words <= 3 && !b->sentence)
 			continue;
@@ -687,7 +706,8 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	while (n_keep > 0) {
 		const struct blk *b = &w.bk[keep[n_keep - 1]];
 		/* and a heading with nothing after it ("Comments", "Related") */
-		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag))
+		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag) &&
+		    !(b->words <= 2 && !b->sentence))
 			break;
 		n_keep--;
 	}
