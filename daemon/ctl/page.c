@@ -1,8 +1,9 @@
-/* ctl/page.c — `claimctl page [--text] [--url URL] [--charset NAME] FILE|URL|-`: the
- * article page stage (daemon/page/) on one page, read from a file, stdin, or fetched (one
- * blocking libcurl transfer: http/https only, 16 MiB cap, 5 redirects, 30 s).
- * Gives: page_json() as one JSON line, or with --text the body only. Exit 0; 1 when the
- * input cannot be read or (with --text) has no body, the reason on stderr; 2 on usage.
+/* ctl/page.c — `claimctl page [--text] [--url URL] [--charset NAME] FILE|URL|-...`: the
+ * article page stage (daemon/page/) on pages read from files, stdin, or fetched (one
+ * blocking libcurl transfer each: http/https only, 16 MiB cap, 5 redirects, 30 s).
+ * Gives: page_json() as one JSON line per input, or with --text (one input) the body only.
+ * Exit 0; 1 when an input cannot be read or (with --text) has no body, the reason on
+ * stderr; 2 on usage.
  * Must not: touch any state. */
 #include <ctype.h>
 #include <errno.h>
@@ -143,59 +144,19 @@ static void split_ctype(const char *ct, char *mt, size_t mtsz, char *cs, size_t 
 	cs[n] = '\0';
 }
 
-static void usage(FILE *out)
+/* One input: read or fetch it, extract, print. Returns 0, or 1 when the input cannot be
+ * read or (with text) has no body. */
+static int page_one(const char *in, bool text, const char *base, const char *charset)
 {
-	fprintf(out, "usage: claimctl page [--text] [--url URL] [--charset NAME] FILE|URL|-\n"
-		     "  Extracts an article page's body and metadata; prints them as one JSON object.\n"
-		     "  --text          print the body only (paragraphs separated by a blank line)\n"
-		     "  --url URL       the page's URL, for a FILE or stdin (resolves relative links)\n"
-		     "  --charset NAME  the charset the HTTP Content-Type would give\n");
-}
-
-int ctl_page(int argc, char **argv)
-{
-	bool text = false;
-	const char *base = NULL, *charset = NULL;
-	int i = 1;
-	for (; i < argc; i++) {
-		if (!strcmp(argv[i], "--text")) {
-			text = true;
-		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
-			base = argv[++i];
-		} else if (!strcmp(argv[i], "--charset") && i + 1 < argc) {
-			charset = argv[++i];
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "claimctl page: unknown option '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
-		} else {
-			break;
-		}
-	}
-	if (i + 1 != argc) {
-		usage(stderr);
-		return 2;
-	}
-	const char *in = argv[i];
 	struct body b = { 0 };
 	char *err = NULL, *eff = NULL, *ctype = NULL;
 	char mt[128], cs[64];
-	int r;
-	if (url_is_http(in)) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
+	int r, status = 0;
+	if (url_is_http(in))
 		r = fetch(in, &b, &eff, &ctype, &err);
-		curl_global_cleanup();
-	} else {
+	else
 		r = read_input(in, &b, &err);
-	}
 	split_ctype(ctype, mt, sizeof(mt), cs, sizeof(cs));
-	int status = 0;
 	if (r < 0) {
 		fprintf(stderr, "claimctl: %s: %s\n", in, err ? err : strerror(-r));
 		status = 1;
@@ -233,11 +194,77 @@ int ctl_page(int argc, char **argv)
 	}
 	page_free(p);
 out:
-	if (fflush(stdout) != 0)
-		status = 1;
 	free(b.buf);
 	free(err);
 	free(eff);
 	free(ctype);
+	return status;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: claimctl page [--text] [--url URL] [--charset NAME] FILE|URL|-...\n"
+		     "  Extracts an article page's body and metadata; prints them as one JSON object\n"
+		     "  a line, one line per input.\n"
+		     "  --text          print the body only (paragraphs separated by a blank line);\n"
+		     "                  one input\n"
+		     "  --url URL       the page's URL, for a FILE or stdin (resolves relative links)\n"
+		     "  --charset NAME  the charset the HTTP Content-Type would give\n");
+}
+
+int ctl_page(int argc, char **argv)
+{
+	bool text = false;
+	const char *base = NULL, *charset = NULL;
+	int i = 1;
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--text")) {
+			text = true;
+		} else if (!strcmp(argv[i], "--url") && i + 1 < argc) {
+			base = argv[++i];
+		} else if (!strcmp(argv[i], "--charset") && i + 1 < argc) {
+			charset = argv[++i];
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "claimctl page: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (text && i + 1 != argc) {
+		fprintf(stderr, "claimctl page: --text takes one input\n");
+		usage(stderr);
+		return 2;
+	}
+	if (base && i + 1 != argc) {
+		fprintf(stderr, "claimctl page: --url takes one input\n");
+		usage(stderr);
+		return 2;
+	}
+	int status = 0;
+	bool curl = false;
+	for (; i < argc; i++) {
+		if (url_is_http(argv[i]) && !curl) {
+			curl_global_init(CURL_GLOBAL_DEFAULT);
+			curl = true;
+		}
+		if (page_one(argv[i], text, base, charset) != 0)
+			status = 1;
+	}
+	if (curl)
+		curl_global_cleanup();
+	if (fflush(stdout) != 0)
+		status = 1;
 	return status;
 }

@@ -66,8 +66,17 @@ struct blk {
 	bool teaser;         /* the one paragraph of a card under a linked headline */
 };
 
+#define HINT_CACHE 256
+struct hint_cache {
+	uint32_t hash;
+	uint16_t len;    /* string length + 1; 0 empty */
+	uint8_t h;
+	char s[240];
+};
+
 struct walk {
 	struct meta *m;
+	struct hint_cache *cache;   /* may be NULL */
 	struct el *el;
 	size_t n_el, cap_el;
 	struct blk *bk;
@@ -176,6 +185,46 @@ static bool style_hidden(const char *st)
 	return strstr(c, "display:none") || strstr(c, "visibility:hidden");
 }
 
+/* The hints of a class and id string (lowercase). */
+static uint8_t class_hints(const char *s)
+{
+	uint8_t h = 0;
+	if (has_tok(s, hidden_tok, N(hidden_tok), true))
+		return H_HIDDEN;
+	if (has_sub(s, paywall_sub, N(paywall_sub)))
+		h |= H_PAYWALL;
+	if (has_sub(s, strong_sub, N(strong_sub)) || has_tok(s, strong_tok, N(strong_tok), false))
+		h |= H_NEG | H_STRONG;
+	else if (has_sub(s, weak_sub, N(weak_sub)) || has_tok(s, weak_tok, N(weak_tok), false))
+		h |= H_NEG;
+	if (has_sub(s, caption_sub, N(caption_sub)) || has_tok(s, caption_tok, N(caption_tok), true))
+		h |= H_CAPTION;
+	if (has_sub(s, pos_sub, N(pos_sub)))
+		h |= H_POS;
+	if (has_sub(s, body_sub, N(body_sub)))
+		h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
+	return h;
+}
+
+/* class_hints through a small cache: pages repeat their class names. */
+static uint8_t cached_hints(struct walk *w, const char *s, size_t n)
+{
+	uint32_t hash = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		hash = (hash ^ (unsigned char)s[i]) * 16777619u;
+	struct hint_cache *c = w->cache ? &w->cache[hash % HINT_CACHE] : NULL;
+	if (c && c->len == n + 1 && c->hash == hash && !memcmp(c->s, s, n))
+		return c->h;
+	uint8_t h = class_hints(s);
+	if (c && n < sizeof(c->s)) {
+		c->hash = hash;
+		c->len = (uint16_t)(n + 1);
+		c->h = h;
+		memcpy(c->s, s, n);
+	}
+	return h;
+}
+
 static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 {
 	uint8_t h = 0;
@@ -206,27 +255,12 @@ static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
 		for (const char *src = id; src && *src && k + 1 < sizeof(s); src++)
 			s[k++] = (char)tolower((unsigned char)*src);
 		s[k] = '\0';
-		if (has_tok(s, hidden_tok, N(hidden_tok), true))
+		uint8_t ch = cached_hints(w, s, k);
+		if (ch & H_HIDDEN)
 			return H_HIDDEN;
-		if (has_sub(s, paywall_sub, N(paywall_sub))) {
-			h |= H_PAYWALL;
+		if (ch & H_PAYWALL)
 			w->paywall++;
-		}
-		if (!(h & H_BODYPROP)) {
-			if (has_sub(s, strong_sub, N(strong_sub)) ||
-			    has_tok(s, strong_tok, N(strong_tok), false))
-				h |= H_NEG | H_STRONG;
-			else if (has_sub(s, weak_sub, N(weak_sub)) ||
-				 has_tok(s, weak_tok, N(weak_tok), false))
-				h |= H_NEG;
-			if (has_sub(s, caption_sub, N(caption_sub)) ||
-			    has_tok(s, caption_tok, N(caption_tok), true))
-				h |= H_CAPTION;
-			if (has_sub(s, pos_sub, N(pos_sub)))
-				h |= H_POS;
-			if (has_sub(s, body_sub, N(body_sub)))
-				h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
-		}
+		h |= (h & H_BODYPROP) ? (ch & H_PAYWALL) : ch;
 	}
 	switch (t) {
 	case T_NAV:
@@ -475,6 +509,25 @@ static int pick_root(struct walk *w)
 	return root;
 }
 
+/* An advertisement's label standing alone. */
+static bool is_label(const char *s)
+{
+	static const char *const labels[] = { "advertisement", "advert", "advertising", "ad",
+		"sponsored", "sponsored content", "anzeige", "werbung", "publicidad", "publicité",
+		"pubblicità", "publicidade", "advertentie", "reklama", "реклама", "广告", "広告",
+		"story continues below", "article continues below", "continue reading below",
+		"scroll to continue with content" };
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == ' '))
+		n--;
+	if (n > 40)
+		return false;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strlen(labels[i]) == n && !strncasecmp(s, labels[i], n))
+			return true;
+	return false;
+}
+
 /* A link written out: "http://...", "www.example.org/...". */
 static bool is_url(const char *s)
 {
@@ -530,7 +583,7 @@ static bool holds_most(const struct el *e, float total)
 
 int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 {
-	struct walk w = { .m = m };
+	struct walk w = { .m = m, .cache = calloc(HINT_CACHE, sizeof(struct hint_cache)) };
 	int r = 0;
 	walk_tree(&w, doc, max_nodes);
 	if (w.oom || w.text.oom) {
@@ -643,7 +696,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		if (lenient ? ld > 0.6f && b->words < 25 && !is_url(w.text.b + b->off)
 			    : ld > 0.5f || (ld > 0.25f && b->words < 12))
 			continue;
-		if (b->tag == T_H1)
+		if (b->tag == T_H1 || is_label(w.text.b + b->off))
 			continue;
 		if (!lenient && !is_heading(b->tag) && b->words <= 3 && !b->sentence)
 			continue;
@@ -653,7 +706,8 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 	while (n_keep > 0) {
 		const struct blk *b = &w.bk[keep[n_keep - 1]];
 		/* and a heading with nothing after it ("Comments", "Related") */
-		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag))
+		if (!(link_density(b) > 0.3f && b->words < 30) && !is_heading(b->tag) &&
+		    !(b->words <= 2 && !b->sentence))
 			break;
 		n_keep--;
 	}
@@ -690,6 +744,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			p->paywalled = false;
 	}
 out:
+	free(w.cache);
 	free(w.el);
 	free(w.bk);
 	free(w.text.b);

@@ -202,9 +202,19 @@ int page_enc_utf8(const char *buf, size_t len, const char *http_charset, char **
 	}
 	if (is_utf8_name(enc) || valid == n) {
 		bool clean = skip == 0 && valid == n;
-		for (size_t i = 0; clean && i < n; i++)
+		for (size_t i = 0; clean && i < n; i++) {
+			if (i + 8 <= n) {
+				uint64_t x;
+				memcpy(&x, u + i, 8);
+				/* no byte below 0x20 in these eight: nothing to look at */
+				if (!((x - 0x2020202020202020ull) & ~x & 0x8080808080808080ull)) {
+					i += 7;
+					continue;
+				}
+			}
 			if (ctl_bad(u[i]))
 				clean = false;
+		}
 		if (clean) {
 			*ret_buf = (char *)buf;
 			*ret_len = len;

@@ -242,8 +242,8 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 	if (!p)
 		return -ENOMEM;
 	int r = 0;
-	char *u8 = NULL;
-	size_t u8len = 0;
+	char *u8 = NULL, *lean = NULL;
+	size_t u8len = 0, lean_len = 0;
 	xmlDoc *doc = NULL;
 	struct meta *m = NULL;
 
@@ -260,7 +260,10 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 	r = page_enc_utf8(buf, len, o->http_charset, &u8, &u8len);
 	if (r < 0)
 		goto done;
-	doc = htmlReadMemory(u8, (int)u8len, o->url, "UTF-8",
+	r = page_strip(u8, u8len, &lean, &lean_len);
+	if (r < 0)
+		goto done;
+	doc = htmlReadMemory(lean, (int)lean_len, o->url, "UTF-8",
 			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 				     HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
 	if (!doc) {
@@ -305,6 +308,7 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 done:
 	if (u8 != buf)
 		free(u8);
+	free(lean);
 	if (doc)
 		xmlFreeDoc(doc);
 	meta_free(m);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
 #include <libxml/tree.h>
 
@@ -25,6 +26,10 @@
  * CR removed. *ret_buf is buf itself when nothing had to change, else a new buffer. */
 int page_enc_utf8(const char *buf, size_t len, const char *http_charset, char **ret_buf,
 		  size_t *ret_len);
+
+/* UTF-8 HTML without comments and without the content of <script> (but JSON-LD),
+ * <style>, <svg> and <template>: *ret is a new buffer. */
+int page_strip(const char *in, size_t len, char **ret, size_t *ret_len);
 
 /* A growing string with a cap. */
 struct sbuf {

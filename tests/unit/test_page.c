@@ -387,6 +387,15 @@ static void test_near_misses(void **state)
 			    PARA "</p><p>Follow us on <a href=\"/fb\">Facebook</a> and <a href=\"/x\">"
 			    "X</a>.</p><h3>Comments</h3></article></body></html>"),
 		PARA "\n\n" PARA);
+	/* an advertisement's label inside the body, a one-word line at its end */
+	text_is(extract_str("<html><body><div itemprop=\"articleBody\"><p>" PARA "</p><div>"
+			    "ADVERTISEMENT</div><p>" PARA "</p><p>Anzeige</p><p>" PARA "</p>"
+			    "<div>Comments</div></div></body></html>"),
+		PARA "\n\n" PARA "\n\n" PARA);
+	/* near miss: a short line that is a sentence, at the end, stays */
+	text_is(extract_str("<html><body><article><p>" PARA "</p><p>" PARA "</p><p>Ad hoc.</p>"
+			    "</article></body></html>"),
+		PARA "\n\n" PARA "\n\nAd hoc.");
 	/* Japanese: words are counted without spaces */
 	struct page *p = extract_str(
 		"<html><body><div class=\"nav\"><a href=\"/\">ホーム</a></div><div><p>"
