@@ -703,6 +703,10 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 				pos[k] = fmix(f[k]) & t->mask;
 				__builtin_prefetch(&t->slots[pos[k]]);
 			}
+			/* then each slot's inline entries, asking for the others' */
+			const uint32_t *more[TAG_NFEAT_MAX];
+			uint32_t nmore[TAG_NFEAT_MAX];
+			size_t nm = 0;
 			for (size_t k = 0; k < nf; k++) {
 				uint32_t j = pos[k], key;
 				while ((key = t->slots[j].key) && key != f[k])
@@ -714,8 +718,16 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 				sc[sl->e[0] >> 16] += (int16_t)(uint16_t)sl->e[0];
 				if (c > 1)
 					sc[sl->e[1] >> 16] += (int16_t)(uint16_t)sl->e[1];
-				const uint32_t *e = t->ent + (sl->val >> 5);
-				for (c = c > 2 ? c - 2 : 0; c; c--, e++)
+				if (c > 2) {
+					more[nm] = t->ent + (sl->val >> 5);
+					nmore[nm] = c - 2;
+					__builtin_prefetch(more[nm]);
+					nm++;
+				}
+			}
+			for (size_t k = 0; k < nm; k++) {
+				const uint32_t *e = more[k];
+				for (uint32_t c = nmore[k]; c; c--, e++)
 					sc[*e >> 16] += (int16_t)(uint16_t)*e;
 			}
 			tag = 0;
