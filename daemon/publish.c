@@ -334,7 +334,7 @@ static void handle_request(struct pub *p)
 		goto out;
 	}
 	uint64_t floor = store_gseq_floor(p->st);
-	if (since + 1 < floor) {
+	if (since != 0 && since + 1 < floor) { /* 0 asks for all that is retained */
 		uint64_t low = store_gseq_low(p->st);
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%" PRIu64, low ? low : floor);

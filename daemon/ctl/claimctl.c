@@ -12,7 +12,7 @@ static const struct {
 } cmds[] = {
 	{ "parse", ctl_parse, "parse [--model] [--source NAME] FILE|URL...   print what claimd would publish" },
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
-	{ "sub", ctl_sub, "sub [-n COUNT] [--since GSEQ] [--replay EP] ENDPOINT [TOPIC...]   subscribe, gap-free" },
+	{ "sub", ctl_sub, "sub [-t TOPIC] [-n N|--since WHEN] [-C N] [-W S] [-F json|pretty|text] ENDPOINT   subscribe, gap-free" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
 };
 
