@@ -8,6 +8,7 @@
  * STOP_GRACE_MS to finish, then everything is closed in reverse order; exit 0. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <libxml/parser.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "claimd/checkconf.h"
 #include "claimd/config.h"
 #include "claimd/daemon.h"
 #include "claimd/log.h"
@@ -245,10 +247,13 @@ int main(int argc, char **argv)
 	struct cfg_errors errs = { 0 };
 	int r = cfg_load(config_path, &D.cfg, &errs);
 	if (check) {
+		if (r == 0)
+			checkconf_run(D.cfg, &errs); /* what the start would refuse */
 		print_errors(&errs, 0);
 		if (r == -EINVAL || errs.n > 0) {
 			fprintf(stderr, "%s: %zu error%s\n", config_path, errs.n, errs.n == 1 ? "" : "s");
 			cfg_errors_clear(&errs);
+			cfg_free(D.cfg);
 			return 1;
 		}
 		if (r < 0) {
@@ -294,12 +299,17 @@ int main(int argc, char **argv)
 		       "Cannot open the state database in %s: %s", D.cfg->state_dir, strerror(-r));
 		goto out;
 	}
-	r = claims_new(D.cfg->lexicon_dir, &D.claims, err, sizeof(err));
+	char lexdir[PATH_MAX];
+	checkconf_lexicon_dir(D.cfg, lexdir, sizeof(lexdir));
+	r = claims_new(lexdir, &D.claims, err, sizeof(err));
 	if (r < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "Cannot load lexicons from %s: %s",
-		       D.cfg->lexicon_dir, err);
+		       lexdir, err);
 		goto out;
 	}
+	if (strcmp(lexdir, D.cfg->lexicon_dir))
+		log_ev(LOG_INFO, NULL, NULL, "Lexicons from %s (%s has none)", lexdir,
+		       D.cfg->lexicon_dir);
 	zctx = zmq_ctx_new();
 	if (!zctx) {
 		log_ev(LOG_ERR, NULL, NULL, "Cannot create the ZeroMQ context: %s", zmq_strerror(errno));
