@@ -25,6 +25,8 @@
 #include "claimd/log.h"
 #include "claimd/msgid.h"
 #include "claimd/notify.h"
+#include "claimd/stats.h"
+#include "claimd/status.h"
 #include "claimd/wire.h"
 
 #define STOP_GRACE_MS 3000
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
 		cfg_free(D.cfg);
 		return 0;
 	}
+	stats_started_ms(); /* the start time status reports */
 	log_init("claimd", 0);
 	if (r < 0) {
 		print_errors(&errs, 1);
@@ -321,6 +324,7 @@ int main(int argc, char **argv)
 		       err);
 		goto out;
 	}
+	pub_set_status(D.pub, status_text, &D); /* claimctl status */
 	for (size_t i = 0; i < D.cfg->n_publish; i++)
 		log_ev(LOG_INFO, MSGID_PUBLISHER_BOUND,
 		       &(struct log_ctx){ .extra = NULL }, "Publishing on %s", D.cfg->publish[i]);

@@ -14,6 +14,7 @@ static const struct {
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
 	{ "sub", ctl_sub, "sub [-t TOPIC] [-n N|--since WHEN] [-C N] [-W S] [-F json|pretty|text] ENDPOINT   subscribe, gap-free" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
+	{ "status", ctl_status, "status [--json] [-c FILE] [REPLAY_ENDPOINT]   how the running claimd and its sources are doing" },
 };
 
 static void usage(FILE *out)

@@ -60,7 +60,7 @@ def schemas(strip_patterns=False):
             s = strip(s)
         out[s["title"]] = s
     assert set(out) == {"claimd.article/1", "claimd.claim/1", "claimd.heartbeat/1",
-                        "claimd.source/1"}
+                        "claimd.source/1", "claimd.status/1"}
     return out
 
 
