@@ -19,12 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "claimd/checkconf.h"
 #include "claimd/claims.h"
+#include "claimd/metrics.h"
 
 #define CC_MAX_DEPTH 5
 
@@ -135,11 +137,11 @@ static void scan(const char *file, struct where *w, size_t nw, int depth)
 struct ctx {
 	const struct cfg *c;
 	struct cfg_errors *errs;
-	struct where w[6];
+	struct where w[7];
 	int n;
 };
 
-enum { W_PUBLISH, W_REPLAY, W_STATE, W_LEXICON, W_SECRET, W_CLIENTS };
+enum { W_PUBLISH, W_REPLAY, W_STATE, W_LEXICON, W_SECRET, W_CLIENTS, W_METRICS };
 
 __attribute__((format(printf, 4, 5))) static void problem(struct ctx *x, int wi, const char *dflt,
 							   const char *fmt, ...)
@@ -382,10 +384,17 @@ int checkconf_run(const struct cfg *c, struct cfg_errors *errs)
 	struct ctx x = { .c = c, .errs = errs,
 			 .w = { { .key = "publish" }, { .key = "replay" }, { .key = "state_dir" },
 				{ .key = "lexicon_dir" }, { .key = "curve_secret_key_file" },
-				{ .key = "curve_client_keys_dir" } } };
+				{ .key = "curve_client_keys_dir" }, { .key = "metrics" } } };
 	scan(c->path, x.w, sizeof(x.w) / sizeof(x.w[0]), 0);
 	check_endpoints(&x);
 	check_state_dir(&x);
 	check_lexicons(&x);
+	if (c->metrics && *c->metrics) {
+		struct sockaddr_storage sa;
+		size_t salen;
+		char why[256];
+		if (metrics_parse_addr(c->metrics, &sa, &salen, why, sizeof(why)) < 0)
+			problem(&x, W_METRICS, NULL, "%s", why);
+	}
 	return x.n;
 }

@@ -128,6 +128,9 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, "User-Agent header sent with every request." },
 	{ SEC_CLAIMD, "log_level", T_ENUM_STR, C(log_level), 0, "info", 0, 0,
 	  "debug|info|notice|warning|err", NULL, "Least important priority logged." },
+	{ SEC_CLAIMD, "metrics", T_STRING, C(metrics), 0, "", 0, 256, NULL, NULL,
+	  "HOST:PORT of the Prometheus text endpoint (GET /metrics), e.g. 127.0.0.1:9464; "
+	  "empty: none." },
 	{ SEC_CLAIMD, "include", T_INCLUDE, 0, 0, NULL, 0, 0, NULL, NULL,
 	  "Glob(s), comma separated, of drop-in files read after this one (relative to this "
 	  "file's directory; at most 4 levels deep). A glob matching nothing is fine." },

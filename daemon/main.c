@@ -23,6 +23,7 @@
 #include "claimd/config.h"
 #include "claimd/daemon.h"
 #include "claimd/log.h"
+#include "claimd/metrics.h"
 #include "claimd/msgid.h"
 #include "claimd/notify.h"
 #include "claimd/stats.h"
@@ -33,6 +34,7 @@
 #define DEFAULT_CONFIG CLAIMD_SYSCONFDIR "/claimd/claimd.conf"
 
 static struct daemon D;
+static struct metrics *M;
 static struct loop_timer *t_heartbeat, *t_watchdog, *t_stop, *t_prune;
 static int64_t stop_deadline;
 static const char *config_path = DEFAULT_CONFIG;
@@ -339,6 +341,14 @@ int main(int argc, char **argv)
 		       strerror(-r));
 		goto out;
 	}
+	if (D.cfg->metrics && *D.cfg->metrics) {
+		r = metrics_new(&D, D.cfg->metrics, &M, err, sizeof(err));
+		if (r < 0) {
+			log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "%s", err);
+			goto out;
+		}
+		log_ev(LOG_INFO, NULL, NULL, "Metrics on http://%s/metrics", D.cfg->metrics);
+	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add(D.loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = errno }, "Cannot watch signals: %m");
@@ -379,6 +389,7 @@ out:
 	loop_timer_free(t_prune);
 	loop_timer_free(t_watchdog);
 	loop_timer_free(t_heartbeat);
+	metrics_free(M);
 	sched_free(D.sched);
 	fetch_free(D.fetch);
 	pub_free(D.pub);

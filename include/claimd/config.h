@@ -47,6 +47,7 @@ struct cfg {
 	char *curve_client_keys_dir;
 	char *user_agent;
 	char *log_level;
+	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
 	struct cfg_source *sources;
 	size_t n_sources;
 };
