@@ -160,7 +160,8 @@ static void reload(void)
 	cfg_errors_clear(&errs);
 	bool endpoints_changed = c->n_publish != D.cfg->n_publish ||
 				 strcmp(c->replay ? c->replay : "", D.cfg->replay ? D.cfg->replay : "") ||
-				 strcmp(c->state_dir, D.cfg->state_dir);
+				 strcmp(c->state_dir, D.cfg->state_dir) ||
+				 strcmp(c->metrics ? c->metrics : "", D.cfg->metrics ? D.cfg->metrics : "");
 	for (size_t i = 0; !endpoints_changed && i < c->n_publish; i++)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
 	struct cfg *old = D.cfg;
@@ -173,7 +174,8 @@ static void reload(void)
 	cfg_free(old);
 	if (endpoints_changed)
 		log_ev(LOG_WARNING, NULL, NULL,
-		       "publish, replay or state_dir changed: they take effect at the next restart");
+		       "publish, replay, state_dir or metrics changed: they take effect at the next "
+		       "restart");
 	log_ev(LOG_NOTICE, MSGID_CONFIG_RELOADED, NULL, "Configuration %s reloaded (%zu sources)",
 	       config_path, c->n_sources);
 	update_status();
