@@ -130,7 +130,8 @@ static int recv_frames(void *sock, char **fr, size_t *lens, int max)
 		if (n < max) {
 			lens[n] = zmq_msg_size(&m);
 			fr[n] = malloc(lens[n] + 1);
-			memcpy(fr[n], zmq_msg_data(&m), lens[n]);
+			if (lens[n])
+				memcpy(fr[n], zmq_msg_data(&m), lens[n]);
 			fr[n][lens[n]] = '\0';
 			n++;
 		}
@@ -241,7 +242,8 @@ static void snapshot(void *ctx, void *sub, const char *replay_ep, bool *quiet)
 			json_decref(body);
 		} else if (!strcmp(fr[0], CLAIMD_REPLAY_END) && n >= 2) {
 			uint64_t hi = strtoull(fr[1], NULL, 10);
-			qsort(held, n_held, sizeof(*held), by_gseq);
+			if (n_held > 1)
+				qsort(held, n_held, sizeof(*held), by_gseq);
 			size_t k = n_held;
 			n_held = 0;
 			for (size_t i = 0; i < k; i++) {

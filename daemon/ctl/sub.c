@@ -351,7 +351,8 @@ static int by_gseq(const void *a, const void *b)
  * true when -C is reached. */
 static bool flush_to(struct sub *s, uint64_t hi)
 {
-	qsort(s->buf, s->nbuf, sizeof(*s->buf), by_gseq);
+	if (s->nbuf > 1)
+		qsort(s->buf, s->nbuf, sizeof(*s->buf), by_gseq);
 	bool done = false;
 	size_t i = 0;
 	for (; i < s->nbuf && !done; i++) {
@@ -369,7 +370,7 @@ static bool flush_to(struct sub *s, uint64_t hi)
 		for (; i < s->nbuf; i++)
 			msg_free(&s->buf[i]);
 		s->nbuf = 0;
-	} else {
+	} else if (i > 0) {
 		memmove(s->buf, s->buf + i, (s->nbuf - i) * sizeof(*s->buf));
 		s->nbuf -= i;
 	}
