@@ -39,6 +39,8 @@ install-systemd: $(INSTALL_UNITS) systemd/claimd.catalog
 # claimd runs as a transient user (DynamicUser=yes): what it reads must be world-readable.
 INSTALL_CONF := conf/production/claimd.conf
 
+# The tagger's model (lexicon/tagger.*) is data, not configuration: always replaced, so an
+# upgrade never leaves a model of an older format that the new claimd refuses.
 install-conf:
 	@test -f $(INSTALL_CONF) || { echo "install: $(INSTALL_CONF) is missing" >&2; exit 1; }
 	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/sources.d $(DESTDIR)$(CONFDIR)/lexicon
@@ -50,6 +52,7 @@ install-conf:
 	  chmod 0644 $(DESTDIR)$(CONFDIR)/claimd.conf; \
 	fi
 	@for f in $$(cd conf && find sources.d lexicon -type f 2>/dev/null | LC_ALL=C sort); do \
+	  case $$f in lexicon/tagger.*) rm -f $(DESTDIR)$(CONFDIR)/$$f;; esac; \
 	  if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
 	    echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
 	  else \
