@@ -9,7 +9,7 @@
 #   tagger: upos on claim-stage tokens X (...)                  as daemon/claims/sent.c cuts them
 #   chunker: np f1 X (...)                                      against noun phrases from the trees
 #   chunker: np f1 on the treebank's own tags X (...)           the chunk rules alone
-# Exits non-zero when upos falls below TAGGER_MIN (default 0.953, a little under the 0.9558
+# Exits non-zero when upos falls below TAGGER_MIN (default 0.953, a little under the 0.9561
 # of the shipped model) or the chunk F1 below CHUNK_MIN (default 0.86). Prints
 # "tagger: skipped" when the treebank is absent. Env: CLAIMCTL (default $BINDIR/claimctl).
 set -u

@@ -703,6 +703,10 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 				pos[k] = fmix(f[k]) & t->mask;
 				__builtin_prefetch(&t->slots[pos[k]]);
 			}
+			/* then each slot's inline entries, asking for the others' */
+			const uint32_t *more[TAG_NFEAT_MAX];
+			uint32_t nmore[TAG_NFEAT_MAX];
+			size_t nm = 0;
 			for (size_t k = 0; k < nf; k++) {
 				uint32_t j = pos[k], key;
 				while ((key = t->slots[j].key) && key != f[k])
@@ -714,8 +718,16 @@ static void tag_pass(const struct tagger *t, const struct tag_wf *wf, size_t n, 
 				sc[sl->e[0] >> 16] += (int16_t)(uint16_t)sl->e[0];
 				if (c > 1)
 					sc[sl->e[1] >> 16] += (int16_t)(uint16_t)sl->e[1];
-				const uint32_t *e = t->ent + (sl->val >> 5);
-				for (c = c > 2 ? c - 2 : 0; c; c--, e++)
+				if (c > 2) {
+					more[nm] = t->ent + (sl->val >> 5);
+					nmore[nm] = c - 2;
+					__builtin_prefetch(more[nm]);
+					nm++;
+				}
+			}
+			for (size_t k = 0; k < nm; k++) {
+				const uint32_t *e = more[k];
+				for (uint32_t c = nmore[k]; c; c--, e++)
 					sc[*e >> 16] += (int16_t)(uint16_t)*e;
 			}
 			tag = 0;
@@ -876,6 +888,21 @@ static bool currency(const uint8_t *upos, const struct tag_word *w, size_t i, si
 	       (w[i].n == 3 && !memcmp(s, "\xe2\x82\xac", 3)) || (w[i].n == 2 && !memcmp(s, "\xc2\xa5", 2));
 }
 
+/* A period written onto a short capitalised name ("Mr.", "Gen.", "St.", "Inc."): the claim
+ * stage's tokenizer leaves it a token of its own. */
+static bool abbrev_period(const uint8_t *upos, const struct tag_word *w, size_t j)
+{
+	if (!w || j == 0 || upos[j] != UPOS_PUNCT || w[j].n != 1 || !w[j].s || w[j].s[0] != '.' || !w[j - 1].s)
+		return false;
+	const struct tag_word *p = &w[j - 1];
+	if (p->s + p->n != w[j].s || p->n > 4 || !c_isupper((unsigned char)p->s[0]) || !nominal(upos[j - 1]))
+		return false;
+	for (size_t k = 1; k < p->n; k++)
+		if (!c_isalpha((unsigned char)p->s[k]))
+			return false;
+	return true;
+}
+
 /* DET? (ADJ|NUM|NOUN|PROPN|ADV before ADJ|participle before a noun|possessive)* and a
  * nominal head; a pronoun alone; a possessive pronoun opens a noun phrase like a
  * determiner. */
@@ -914,6 +941,8 @@ size_t np_chunks(const uint8_t *upos, const struct tag_word *w, size_t n, struct
 				   (upos[j - 1] == UPOS_DET || upos[j - 1] == UPOS_ADJ || upos[j - 1] == UPOS_PRON ||
 				    upos[j - 1] == UPOS_ADV)) {
 				j++; /* "the occupied territories", "its revised forecast" */
+			} else if (abbrev_period(upos, w, j) && head == j - 1 && next_nom) {
+				j++; /* "Mr. Smith", "St. Louis" as the claim stage cuts them: "Mr" "." "Smith" */
 			} else if (u == UPOS_PUNCT && w && w[j].n == 1 && w[j].s[0] == '-' && head != SIZE_MAX && next_nom) {
 				j++; /* "Al - Zaman", "U.S. - backed": the treebank's tokens */
 			} else if (head != SIZE_MAX && is_poss(upos, w, j) && j + 1 < n &&

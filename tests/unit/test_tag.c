@@ -247,6 +247,50 @@ static void test_sentence_initial_capitals(void **state)
 	untag(&s);
 }
 
+/* The claim stage cuts "Mr." into "Mr" and "."; the phrase goes on, but not past a period
+ * that ends a longer word or stands apart. */
+static void test_abbreviations(void **state)
+{
+	(void)state;
+	struct tagged s;
+	tag_sentence(&s, "Mr. Smith said the company, based in St. Louis, employs 3,000 people.");
+	expect_tag(&s, "Smith", UPOS_PROPN);
+	expect_tag(&s, "said", UPOS_VERB);
+	expect_tag(&s, "3,000", UPOS_NUM);
+	expect_chunk(&s, "Mr. Smith");
+	expect_chunk(&s, "St. Louis");
+	expect_chunk(&s, "3,000 people");
+	untag(&s);
+	tag_sentence(&s, "Shares of Apple Inc. fell on Monday.");
+	expect_tag(&s, "fell", UPOS_VERB);
+	expect_chunk(&s, "Apple Inc"); /* the period before a verb is not in the phrase */
+	untag(&s);
+	/* near miss: a period after a longer word, or after a space, ends the phrase */
+	const char *w[] = { "Officials", "met", "Smithson", ".", "Jones", "agreed" };
+	struct tag_word tw[6];
+	uint8_t u[6] = { UPOS_NOUN, UPOS_VERB, UPOS_PROPN, UPOS_PUNCT, UPOS_PROPN, UPOS_VERB };
+	char buf[64];
+	size_t o = 0;
+	for (size_t i = 0; i < 6; i++) {
+		size_t l = strlen(w[i]);
+		if (i != 3 && i)
+			buf[o++] = ' ';
+		memcpy(buf + o, w[i], l);
+		tw[i].s = buf + o;
+		tw[i].n = l;
+		o += l;
+	}
+	struct np_chunk c[6];
+	size_t nc = np_chunks(u, tw, 6, c, 6);
+	assert_int_equal(nc, 3);
+	assert_int_equal(c[1].b, 2);
+	assert_int_equal(c[1].e, 3);
+	tw[2].n = 3; /* "Smi" "." — now short, but no longer written onto the period */
+	nc = np_chunks(u, tw, 6, c, 6);
+	assert_int_equal(nc, 3);
+	assert_int_equal(c[1].e, 3);
+}
+
 static void test_numbers_and_pronouns(void **state)
 {
 	(void)state;
@@ -522,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_claim_tokens),
 		cmocka_unit_test(test_sentence_initial_capitals),
 		cmocka_unit_test(test_numbers_and_pronouns),
+		cmocka_unit_test(test_abbreviations),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_very_long),
 		cmocka_unit_test(test_bad_models),
