@@ -216,8 +216,10 @@ void tag_word_features(const struct tag_lex *lx, const char *s, size_t n, struct
 	size_t ln = 0, sn = 0, seg = 0;
 	unsigned flags = 0;
 	const unsigned char *p = (const unsigned char *)s;
+	bool cut = n > WORD_MAX;
 	for (size_t i = 0; i < n && ln < WORD_MAX;) {
-		if (n > WORD_MAX && i == WORD_MAX / 2) {
+		if (cut && i >= WORD_MAX / 2) {
+			cut = false;
 			i = n - WORD_MAX / 2; /* keep the word's end: suffixes matter */
 			continue;
 		}
