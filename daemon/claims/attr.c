@@ -239,7 +239,6 @@ static bool np_ok(struct actx *x, size_t b, size_t e)
 		return false; /* "which the company's founder announced" */
 	if (plain_np(x, b, e))
 		return true;
-	if (getenv("TAGDBG")) { char *j = tok_join(x->a, x->s, b, e); fprintf(stderr, "TAG [%s]\n", j); }
 	const uint8_t *up = tags(x);
 	if (!up)
 		return true;
