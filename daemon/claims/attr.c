@@ -9,8 +9,6 @@
  * impersonal and passive cues ("There are indications that", "is rumored to").
  * Must not: log, or look at anything but the sentence and the discourse state. */
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <strings.h>
 
 #include "claimd/tag.h"
