@@ -6,7 +6,15 @@
  * Gives: 0, 1 or 2 attributions: the speaker as written and canonical, the cue, the
  * stance, and the token range of the reported content. Orders handled: "X said Y",
  * "Y, X said", "Y, said X", "According to X, Y", "Y, according to X", "X, who denies Y,"
- * impersonal and passive cues ("There are indications that", "is rumored to").
+ * impersonal and passive cues ("There are indications that", "is rumored to"), a passive
+ * with its agent ("was announced by the ministry"), "X on Friday denied", "Y, X said, Z",
+ * "Y, says X, Z", "Arguing ..., X has said", "X posted ..., accusing", noun cues
+ * ("allegations by X"); a media credit ("..., he said, according to Reuters") does not
+ * replace the named speaker.
+ * A speaker is a noun phrase: names and closed speaker heads pass on the word lists; any
+ * other phrase is checked on the sentence's part-of-speech tags (lex->tagger, computed on
+ * first need), and without tags the word-list rules alone decide (counted in the
+ * discourse for the caller). Pronouns and nominals resolve through coref.c.
  * Must not: log, or look at anything but the sentence and the discourse state. */
 #include <string.h>
 #include <strings.h>
