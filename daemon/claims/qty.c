@@ -272,8 +272,8 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 		unsigned c = t->wc;
 		if (c & (WC_STOP | WC_VERBISH | WC_AUX | WC_DET | WC_SOURCE))
 			break;
-		if (words && !(t->flags & TF_CAP) && verb_like(lx, t))
-			break; /* "sides collapsed", "workers told" */
+		if (!(t->flags & TF_CAP) && verb_like(lx, t) && (words || !(t->wc & WC_UNIT)))
+			break; /* "sides collapsed", "workers told", "660,000 based" */
 		if ((t->month != 0) && (t->flags & TF_CAP))
 			break;
 		e++;
@@ -390,6 +390,36 @@ static bool identifier_or_score(const struct sentence *s, size_t i)
 	    t->n <= 2 && identifier_or_score(s, i - 2))
 		return true;
 	return false;
+}
+
+/* A bare count takes the counted noun of the nearest quantity of its sentence ("46 people
+ * came, only 16 stayed": people; GUIDELINES.md 6, "around 200 of 264 seats"): a plural
+ * noun of one word, not a currency, a percentage, an age or a duration. */
+static void context_units(const struct sentence *s, struct quantity *q, size_t n)
+{
+	(void)s;
+	for (size_t i = 0; i < n; i++) {
+		if (q[i].unit)
+			continue;
+		const char *best = NULL;
+		size_t dist = SIZE_MAX;
+		for (size_t k = 0; k < n; k++) {
+			const char *u = q[k].unit;
+			size_t ul = u ? strlen(u) : 0;
+			if (k == i || !u || ul < 3 || strchr(u, ' ') || (u[0] >= 'A' && u[0] <= 'Z') ||
+			    !strcmp(u, "years") || !strcmp(u, "times") || !strcmp(u, "months") || !strcmp(u, "days") ||
+			    !strcmp(u, "percent") ||
+			    !strcmp(u, "weeks") || !strcmp(u, "hours") || !strcmp(u, "minutes"))
+				continue;
+			size_t dd = k > i ? k - i : i - k;
+			if (dd < dist) {
+				dist = dd;
+				best = u;
+			}
+		}
+		if (best)
+			q[i].unit = best;
+	}
 }
 
 size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s, struct quantity *out,
@@ -567,6 +597,9 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				size_t u = e;
 				if (u + 1 < s->nt && is_word(&s->t[u], "of") && (s->t[u + 1].wc & WC_DET))
 					u += 2;
+				/* "five of the 10 Democrats": the count of a part takes the whole's noun */
+				if (u > e && u + 1 < s->nt && s->t[u].kind == TK_NUM)
+					u++;
 				size_t ue = unit_phrase(lx, s, u);
 				if (ue > u) {
 					unit_b = u;
@@ -642,5 +675,6 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		if (e > i + 1)
 			i = e - 1;
 	}
+	context_units(s, out, n);
 	return n;
 }

@@ -764,6 +764,26 @@ static void test_inversions_datelines_writer(void **state)
 	json_decref(a);
 }
 
+static void test_units_from_context(void **state)
+{
+	(void)state;
+	json_t *a = run("Some 46 people attended the hearing, and only 16 stayed.\n\n"
+			"Five of the 10 Democrats voted for the bill.\n\n"
+			"About 660,000 based in the north lost power.");
+	json_t *c = must(a, "only 16");
+	check_qty(c, 1, 16, "only", "people");
+	check_qty(must(a, "Democrats voted"), 0, 5, NULL, "Democrats");
+	json_t *q = json_array_get(json_object_get(must(a, "660,000"), "quantities"), 0);
+	assert_true(json_is_null(json_object_get(q, "unit")));
+	json_decref(a);
+	/* near miss: a money or percentage neighbour gives no unit to a bare number */
+	a = run("The index rose 2 percent to 4,512 on Monday.");
+	q = json_array_get(json_object_get(must(a, "index rose"), "quantities"), 1);
+	assert_non_null(q);
+	assert_true(json_is_null(json_object_get(q, "unit")));
+	json_decref(a);
+}
+
 /* Without a part-of-speech model the rules that need no tags still run. */
 static void test_without_tagger(void **state)
 {
@@ -844,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_accounts_and_closing_attribution),
 		cmocka_unit_test(test_identifiers_and_scores),
 		cmocka_unit_test(test_inversions_datelines_writer),
+		cmocka_unit_test(test_units_from_context),
 		cmocka_unit_test(test_without_tagger),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
