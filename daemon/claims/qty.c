@@ -393,7 +393,7 @@ static bool identifier_or_score(const struct sentence *s, size_t i)
 }
 
 /* A bare count takes the counted noun of the nearest quantity of its sentence ("46 people
- * came, only 16 stayed": people; GUIDELINES.md 6, "around 200 of 264 seats"): a plural
+ * came, only 16 stayed": people; GUIDELINES.md 6, "around 200 of 264 seats"): a
  * noun of one word, not a currency, a percentage, an age or a duration. */
 static void context_units(const struct sentence *s, struct quantity *q, size_t n)
 {
