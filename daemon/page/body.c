@@ -660,7 +660,12 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		/* an <article> inside the article is another one: a teaser, a related story */
 		if (e->tag == T_ARTICLE && in_article(&w, e->parent))
 			own = true;
-		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
+		bool up = e->parent > root && drop[e->parent - root];
+		/* a quotation embedded in the body (a post quoted from a social network) is
+		 * the article's, whatever the embed's wrapper says */
+		if (up && e->tag == T_BLOCKQUOTE && !own)
+			up = false;
+		drop[i - root] = up || own;
 	}
 #ifdef PAGE_DEBUG
 	if (getenv("PAGE_DEBUG")) {

@@ -387,6 +387,13 @@ static void test_near_misses(void **state)
 			    PARA "</p><p>Follow us on <a href=\"/fb\">Facebook</a> and <a href=\"/x\">"
 			    "X</a>.</p><h3>Comments</h3></article></body></html>"),
 		PARA "\n\n" PARA);
+	/* a post quoted from a social network stays; the share bar beside it goes */
+	text_is(extract_str("<html><body><article><p>" PARA "</p><div class=\"social-embed\">"
+			    "<blockquote class=\"tweet\">We will not accept these rules, said the "
+			    "union on Monday.</blockquote></div><div class=\"social-share\"><p>Share "
+			    "this story with your friends and family today.</p></div><p>" PARA "</p>"
+			    "</article></body></html>"),
+		PARA "\n\nWe will not accept these rules, said the union on Monday.\n\n" PARA);
 	/* an advertisement's label inside the body, a one-word line at its end */
 	text_is(extract_str("<html><body><div itemprop=\"articleBody\"><p>" PARA "</p><div>"
 			    "ADVERTISEMENT</div><p>" PARA "</p><p>Anzeige</p><p>" PARA "</p>"
