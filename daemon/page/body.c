@@ -7,23 +7,28 @@
  * innermost block-level element around it, with its word count and the share of it that
  * is link text.
  *
- * The body is then chosen in three steps:
+ * The body is then chosen in four steps:
  *  1. hints: an element whose class or id says boilerplate (comments, share bars, related
  *     links, newsletter boxes, bylines, captions, navigation, ads, ...) marks its subtree
- *     as boilerplate, unless it holds most of the page's prose (a wrapper whose class
- *     happens to say "sidebar" is not a sidebar); hidden elements are not read at all;
+ *     as boilerplate, unless it holds the page's main marked body (below) or nearly all
+ *     its prose (a wrapper whose class happens to say "sidebar" is not a sidebar); a class
+ *     that says article body outright cancels them; hidden elements are not read at all;
  *  2. the container: each block is worth its prose (long, sentence-like, few links) or
- *     costs its boilerplate (link lists, short labels, hinted blocks); the element whose
- *     subtree sums to the most is the article's container — enough prose inside, little
- *     boilerplate around;
- *  3. the blocks: inside the container, the blocks that are not boilerplate, link lists,
- *     captions, the headline or stray labels, in order, a blank line between paragraphs.
+ *     costs its boilerplate (link lists, short labels, hinted blocks); the paragraph of a
+ *     card in a list of cards (a linked headline and one paragraph) is worth nothing; the
+ *     element whose subtree sums to the most is the article's container;
+ *  3. the marked body: the <article>, itemprop=articleBody or article-body element with
+ *     the most prose (not counting the <article>s nested in it) replaces the container
+ *     when it holds most of the container's prose, or is much larger than it;
+ *  4. the blocks: inside the container, the blocks that are not boilerplate, captions,
+ *     nested <article>s (teasers), link lines, the headline or advertisement labels (a
+ *     marked body keeps its short lines and written-out URLs), in order, a blank line
+ *     between paragraphs; links, headings and one-word lines that end it are cut.
  * Takes: the parsed document. Gives: p->text and p->method, or p->reason.
  * Must not: recurse, allocate without bound, log. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -667,22 +672,6 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			up = false;
 		drop[i - root] = up || own;
 	}
-#ifdef PAGE_DEBUG
-	if (getenv("PAGE_DEBUG")) {
-		for (int a = root; a > 0; a = w.el[a].parent)
-			fprintf(stderr, "root^ %s class=%s id=%s value=%.0f prose=%.0f hint=%x\n",
-				w.el[a].n->name, attr(w.el[a].n, "class"), attr(w.el[a].n, "id"),
-				w.el[a].value, w.el[a].prose, w.el[a].hint);
-		for (size_t i = 0; i < w.n_bk; i++) {
-			const struct blk *b = &w.bk[i];
-			const struct el *e = &w.el[b->owner];
-			fprintf(stderr, "%c%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n", b->teaser ? 'T' : ' ',
-				b->owner >= root && b->owner < w.el[root].end ? 'R' : ' ',
-				e->neg ? 'N' : ' ', value(&w, b), b->words, link_density(b),
-				e->n->name, attr(e->n, "class"), w.text.b + b->off);
-		}
-	}
-#endif
 	/* the blocks kept, in order */
 	uint32_t *keep = malloc((w.n_bk + 1) * sizeof(*keep));
 	if (!keep) {
