@@ -1,11 +1,11 @@
-/* page/body.c — the main content of an article page's tree.
+/* page/body.c — the main content of an article page.
  *
- * One iterative walk over the tree (no recursion: nesting is bounded by PAGE_MAX_DEPTH,
- * the element count by max_nodes) numbers the elements in document order, notes each
- * one's kind and class/id hints, hands head elements and JSON-LD to meta.c, and cuts the
- * text into blocks: the runs of text between block-level boundaries, each owned by the
- * innermost block-level element around it, with its word count and the share of it that
- * is link text.
+ * One pass over libxml2's HTML parser's SAX events (no tree is built, nothing recurses:
+ * elements are read down to PAGE_MAX_DEPTH, and the parse stops after max_nodes) numbers
+ * the elements in document order, notes each one's kind and class/id hints, hands
+ * <meta>, <link>, <title> and JSON-LD to meta.c, and cuts the text into blocks: the runs
+ * of text between block-level boundaries, each owned by the innermost block-level element
+ * around it, with its word count and the share of it that is link text.
  *
  * The body is then chosen in four steps:
  *  1. hints: an element whose class or id says boilerplate (comments, share bars, related
@@ -24,7 +24,7 @@
  *     nested <article>s (teasers), link lines, the headline or advertisement labels (a
  *     marked body keeps its short lines and written-out URLs), in order, a blank line
  *     between paragraphs; links, headings and one-word lines that end it are cut.
- * Takes: the parsed document. Gives: p->text and p->method, or p->reason.
+ * Takes: UTF-8 HTML. Gives: p->text and p->method, or p->reason.
  * Must not: recurse, allocate without bound, log. */
 #include <ctype.h>
 #include <errno.h>

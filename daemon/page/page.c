@@ -1,8 +1,9 @@
 /* page/page.c — the article page stage: an article page's HTML bytes into its body text
  * and metadata (include/claimd/page.h). Sniffs what the bytes are, decodes them into
- * UTF-8 (enc.c), parses them with libxml2's HTML parser (no network, no DTD, no scripts),
- * hands the tree to body.c (the main content) and meta.c (JSON-LD, OpenGraph, <meta>),
- * and picks between the DOM's body and a JSON-LD articleBody.
+ * UTF-8 (enc.c), cuts what no body is made of (strip.c), has body.c read it with libxml2's
+ * HTML parser (no network, no DTD, no scripts) for the main content and meta.c for the
+ * metadata (JSON-LD, OpenGraph, <meta>), and picks between the page's body and a JSON-LD
+ * articleBody.
  * Takes: bytes, the URL and HTTP headers' charset and media type. Gives: a struct page,
  * for any bytes. Must not: touch the network or files, read the clock, log. */
 #include <ctype.h>
