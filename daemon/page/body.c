@@ -504,6 +504,10 @@ static int walk_html(struct walk *w, const char *html, size_t len)
 	w->open[0] = 0;
 	w->owner_at[0] = 0;
 	w->owner[0] = 0;
+	if (len == 0) {
+		flush(w);
+		return 0;   /* nothing left once comments and scripts are cut */
+	}
 	if (len > INT32_MAX)
 		len = INT32_MAX;
 	htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(html, (int)len);
