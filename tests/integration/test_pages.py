@@ -611,3 +611,45 @@ def test_redirects_from_a_public_page_to_private_addresses_are_refused(tmp_path)
     assert len(refused) == 2, refused
     assert all("loopback" in l for l in refused), refused
     assert any("127.0.0.1" in l for l in refused), refused
+
+
+def test_kill9_rounds_with_pages_lose_and_repeat_nothing(httpd, daemons):
+    """kill -9 at random moments while articles wait for their pages: in the end each is
+    journalled exactly once, with its page's text (or, for one whose page was in flight at
+    too many kills, the feed's text and "gave-up")."""
+    import random
+    pages = www(httpd)
+    n = 8
+    for i in range(n):
+        shutil.copy(PAGES / "story.html", pages / ("s%d.html" % i))
+    rss(httpd.root / "paged.xml", [
+        ("k%d" % i, "Story %d" % i, httpd.base + "/slow/300/pages/s%d.html" % i, SHORT)
+        for i in range(n)])
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_delay": "0s"}})
+    rng = random.Random(9)
+    for _ in range(6):
+        d.start()
+        time.sleep(rng.uniform(0.1, 1.2))
+        d.kill()
+    d.start()
+    msgs, _ = wait_for(lambda: (lambda r: r if len(r[0]) >= n else None)(
+        replay(d.replay, "article/", 0)), timeout=30, what="every article")
+    time.sleep(1.5)
+    msgs, end = replay(d.replay, "", 0)
+    arts = [b for t, b, _ in msgs if t.startswith("article/")]
+    assert sorted(b["title"] for b in arts) == sorted("Story %d" % i for i in range(n)), \
+        "each article exactly once"
+    for b in arts:
+        assert (b["text_source"] == "page" and "Tomas Berg" in b["text"]) or \
+            (b["text_source"], b["text_source_reason"]) == ("feed", "gave-up"), b
+    gseqs = [b["gseq"] for _, b, _ in msgs]
+    assert gseqs == sorted(set(gseqs))
+    # claims only for what was published, each article's claims once
+    claims = [b for t, b, _ in msgs if t.startswith("claim/")]
+    per = {}
+    for c in claims:
+        per.setdefault(c["article_id"], []).append(c["id"])
+    assert set(per) <= {b["id"] for b in arts}
+    assert all(len(v) == len(set(v)) for v in per.values())
+    assert d.stop() == 0
