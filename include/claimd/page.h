@@ -24,7 +24,7 @@ struct page {
 	const char *reason;       /* static: "not-html" (not an HTML page), "no-body" (nothing
 				   * reads as an article), "login-wall" (see paywalled),
 				   * "too-deep" (the text is nested deeper than is read),
-				   * "too-large" (more than PAGE_MAX_BYTES, or max_nodes were
+				   * "too-large" (more than 32 MiB, or max_nodes were
 				   * read without a body) */
 	const char *method;       /* static: how the body was found: "dom" (the page's tree) or
 				   * "json-ld" (its JSON-LD articleBody); NULL without text */
