@@ -387,9 +387,11 @@ def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
         ("gz", "Gzip", base + "/gzip/pages/story.html", SHORT),
         ("br", "Brotli", base + "/br/pages/story.html", SHORT),
         ("ftp", "Not http", "ftp://127.0.0.1/pages/story.html", SHORT),
+        ("file", "Redirect to a file", base + "/redirect/1?to=file:///etc/passwd", SHORT),
+        ("gopher", "Redirect to gopher", base + "/redirect/1?to=gopher://127.0.0.1:70/", SHORT),
     ])
-    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 5,
-                what="5 articles")
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 7,
+                what="7 articles")
     a = by_guid_title(sub)
     assert a["Five redirects"]["text_source"] == "page"
     assert a["Five redirects"]["page_url"] == base + "/pages/story.html"
@@ -403,6 +405,9 @@ def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
     assert (a["Not http"]["text_source"], a["Not http"]["text_source_reason"]) == \
         ("feed", "no-link")
     assert a["Not http"]["page_url"] is None
+    for t in ("Redirect to a file", "Redirect to gopher"):
+        assert (a[t]["text_source"], a[t]["text_source_reason"]) == ("feed", "not-http"), t
+        assert "root:" not in a[t]["text"]
     assert d.stop() == 0
 
 
