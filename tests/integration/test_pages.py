@@ -290,7 +290,7 @@ def test_page_delay_per_host(httpd, daemons, sub_factory):
     for i in range(3):
         shutil.copy(PAGES / "story.html", pages / ("s%d.html" % i))
     d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
-                           "page_delay": "1s"}})
+                           "page_delay": "2s"}})
     sub = sub_factory(d.publish, ("article/", "sys/heartbeat"))
     d.start()
     connected(sub)
@@ -305,8 +305,10 @@ def test_page_delay_per_host(httpd, daemons, sub_factory):
             if t.startswith("article/"):
                 when.setdefault(b["title"], time.monotonic())
     assert len(when) == 3, when
+    # the starts are 2 s apart; what is measured here also holds each page's extraction
+    # and claims, which vary a little (more under the sanitizers)
     ts = sorted(when.values())
-    assert ts[1] - ts[0] >= 0.8 and ts[2] - ts[1] >= 0.8, ts
+    assert ts[1] - ts[0] >= 1.4 and ts[2] - ts[1] >= 1.4, ts
     assert all(b["text_source"] == "page" for _, b in articles(sub))
     assert d.stop() == 0
 
