@@ -151,11 +151,35 @@ static const char *const paywall_sub[] = { "paywall", "regwall", "registration-w
 	"subscriber-only", "premium-content", "meter-", "login-wall", "loginwall",
 	"subscription-required", "locked-content" };
 
-static bool has_sub(const char *s, const char *const *set, size_t n)
+/* The letter pairs of a class string, so that most patterns are ruled out before strstr. */
+struct pairs {
+	uint64_t bit[12];   /* 27 x 27: a-z and '-' */
+};
+
+static int pair_idx(char c)
 {
-	for (size_t i = 0; i < n; i++)
+	return c >= 'a' && c <= 'z' ? c - 'a' : c == '-' ? 26 : -1;
+}
+
+static void pairs_of(const char *s, struct pairs *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (; s[0] && s[1]; s++) {
+		int a = pair_idx(s[0]), b = pair_idx(s[1]);
+		if (a >= 0 && b >= 0)
+			ps->bit[(a * 27 + b) / 64] |= 1ull << ((a * 27 + b) % 64);
+	}
+}
+
+static bool has_sub(const char *s, const struct pairs *ps, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int a = pair_idx(set[i][0]), b = pair_idx(set[i][1]);
+		if (a >= 0 && b >= 0 && !(ps->bit[(a * 27 + b) / 64] & (1ull << ((a * 27 + b) % 64))))
+			continue;
 		if (strstr(s, set[i]))
 			return true;
+	}
 	return false;
 }
 
@@ -195,19 +219,21 @@ static bool style_hidden(const char *st)
 static uint8_t class_hints(const char *s)
 {
 	uint8_t h = 0;
+	struct pairs ps;
+	pairs_of(s, &ps);
 	if (has_tok(s, hidden_tok, N(hidden_tok), true))
 		return H_HIDDEN;
-	if (has_sub(s, paywall_sub, N(paywall_sub)))
+	if (has_sub(s, &ps, paywall_sub, N(paywall_sub)))
 		h |= H_PAYWALL;
-	if (has_sub(s, strong_sub, N(strong_sub)) || has_tok(s, strong_tok, N(strong_tok), false))
+	if (has_sub(s, &ps, strong_sub, N(strong_sub)) || has_tok(s, strong_tok, N(strong_tok), false))
 		h |= H_NEG | H_STRONG;
-	else if (has_sub(s, weak_sub, N(weak_sub)) || has_tok(s, weak_tok, N(weak_tok), false))
+	else if (has_sub(s, &ps, weak_sub, N(weak_sub)) || has_tok(s, weak_tok, N(weak_tok), false))
 		h |= H_NEG;
-	if (has_sub(s, caption_sub, N(caption_sub)) || has_tok(s, caption_tok, N(caption_tok), true))
+	if (has_sub(s, &ps, caption_sub, N(caption_sub)) || has_tok(s, caption_tok, N(caption_tok), true))
 		h |= H_CAPTION;
-	if (has_sub(s, pos_sub, N(pos_sub)))
+	if (has_sub(s, &ps, pos_sub, N(pos_sub)))
 		h |= H_POS;
-	if (has_sub(s, body_sub, N(body_sub)))
+	if (has_sub(s, &ps, body_sub, N(body_sub)))
 		h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
 	return h;
 }
@@ -478,6 +504,10 @@ static int walk_html(struct walk *w, const char *html, size_t len)
 	w->open[0] = 0;
 	w->owner_at[0] = 0;
 	w->owner[0] = 0;
+	if (len == 0) {
+		flush(w);
+		return 0;   /* nothing left once comments and scripts are cut */
+	}
 	if (len > INT32_MAX)
 		len = INT32_MAX;
 	htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(html, (int)len);

@@ -147,18 +147,23 @@ static bool bytes_look_html(const char *b, size_t n)
 		nul += b[k] == '\0';
 	if (nul > 8)
 		return false;
-	/* some tag of HTML in the first 64 KiB */
+	/* some tag of HTML in the first 64 KiB: a doctype, a comment, an element we know */
 	size_t scan = n < 65536 ? n : 65536;
-	for (size_t k = i; k + 5 < scan; k++) {
+	for (size_t k = i; k + 3 < scan; k++) {
 		if (b[k] != '<')
 			continue;
 		const char *p = b + k + 1;
-		if (!strncasecmp(p, "html", 4) || !strncasecmp(p, "!doctype", 8) ||
-		    !strncasecmp(p, "head", 4) || !strncasecmp(p, "body", 4) ||
-		    !strncasecmp(p, "meta", 4) || !strncasecmp(p, "title", 5) ||
-		    !strncasecmp(p, "div", 3) || !strncasecmp(p, "p>", 2) ||
-		    !strncasecmp(p, "p ", 2) || !strncasecmp(p, "article", 7) ||
-		    !strncasecmp(p, "!--", 3))
+		if (!strncasecmp(p, "!doctype", scan - k - 1 < 8 ? scan - k - 1 : 8) ||
+		    !strncmp(p, "!--", 3))
+			return true;
+		char name[12];
+		size_t l = 0;
+		while (k + 1 + l < scan && l + 1 < sizeof(name) && isalnum((unsigned char)p[l])) {
+			name[l] = (char)tolower((unsigned char)p[l]);
+			l++;
+		}
+		name[l] = '\0';
+		if (l && (page_tag((const xmlChar *)name) != T_OTHER || !strcmp(name, "frameset")))
 			return true;
 	}
 	return false;

@@ -266,6 +266,15 @@ static void test_not_html(void **state)
 		assert_string_equal(p->reason, "not-html");
 		page_free(p);
 	}
+	/* near miss: HTML without any text is HTML (no body), whatever its first tag */
+	static const char *const empty[] = { "<frameset><frame src=\"a.html\"></frameset>",
+		"\n\n<section><img src=\"x.jpg\"></section>", "<!-- nothing -->" };
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		struct page *q = extract(empty[i], strlen(empty[i]), NULL, NULL);
+		assert_null(q->text);
+		assert_string_equal(q->reason, "no-body");
+		page_free(q);
+	}
 	/* an HTML page served as an image */
 	struct page_opts o = { .content_type = "image/jpeg" };
 	struct page *p = NULL;
