@@ -34,6 +34,8 @@ enum {
 	ST_SEEN_PUT,
 	ST_SAVEPOINT,
 	ST_RELEASE,
+	ST_SRC_GET,
+	ST_SRC_PUT,
 	ST_MAX
 };
 
@@ -48,6 +50,11 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_SEEN_GET] = "SELECT hash FROM seen WHERE id = ?1",
 	[ST_SAVEPOINT] = "SAVEPOINT journal_append",
 	[ST_RELEASE] = "RELEASE journal_append",
+	[ST_SRC_GET] = "SELECT url, etag, last_modified, next_poll_ms, errors,"
+		       " failing_since_ms, last_error FROM sources WHERE name = ?1",
+	[ST_SRC_PUT] = "INSERT OR REPLACE INTO sources(name, url, etag, last_modified,"
+		       " next_poll_ms, errors, failing_since_ms, last_error)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_SEEN_PUT] = "INSERT INTO seen(id, hash, at_ms) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, at_ms = excluded.at_ms",
 };
@@ -370,6 +377,8 @@ const char *store_epoch(const struct store *s)
 
 /* ---- sources ---- */
 
+static int step_done(struct store *s, sqlite3_stmt *q, const char *what);
+
 static char *col_dup(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
@@ -389,15 +398,11 @@ void store_source_clear(struct store_source *src)
 
 int store_source_get(struct store *s, const char *name, struct store_source *ret)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT url, etag, last_modified, next_poll_ms, errors,"
-				    " failing_since_ms, last_error FROM sources WHERE name = ?1",
-				    -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "read source");
+	sqlite3_stmt *q = stmt(s, ST_SRC_GET);
+	if (!q)
+		return -EIO;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
+	int rc = sqlite3_step(q);
 	int r = 0;
 	if (rc == SQLITE_ROW) {
 		struct store_source o = {
@@ -415,20 +420,15 @@ int store_source_get(struct store *s, const char *name, struct store_source *ret
 	} else {
 		r = fail(s, rc, "read source");
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return r;
 }
 
 int store_source_put(struct store *s, const char *name, const struct store_source *src)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(
-		s->db,
-		"INSERT OR REPLACE INTO sources(name, url, etag, last_modified, next_poll_ms,"
-		" errors, failing_since_ms, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-		-1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "write source");
+	sqlite3_stmt *q = stmt(s, ST_SRC_PUT);
+	if (!q)
+		return -EIO;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, src->url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, src->etag, -1, SQLITE_STATIC);
@@ -437,10 +437,7 @@ int store_source_put(struct store *s, const char *name, const struct store_sourc
 	sqlite3_bind_int(q, 6, src->errors);
 	sqlite3_bind_int64(q, 7, src->failing_since_ms);
 	sqlite3_bind_text(q, 8, src->last_error, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	int r = rc == SQLITE_DONE ? 0 : fail(s, rc, "write source");
-	sqlite3_finalize(q);
-	return r;
+	return step_done(s, q, "write source");
 }
 
 /* ---- transactions ---- */
