@@ -64,10 +64,12 @@ static const char *charset_of(const char *ctype, char *buf, size_t len)
 	return buf;
 }
 
-/* Journals and publishes one article and its claims, in one transaction with its seen
- * mark (the sends wait for the commit). One transaction per article, not per fetch: a
- * fetch of hundreds of new articles would otherwise leave as one burst of thousands of
- * messages, past a subscriber's high-water mark. Returns claims published or -errno. */
+/* Journals and publishes one article and its claims with its seen mark, inside the
+ * caller's transaction when one is open (pipeline_publish groups a batch of articles in
+ * one: one commit per batch, the sends wait for it), else in one of its own. A batch, not
+ * a whole fetch: a fetch of hundreds of new articles would otherwise leave as one burst of
+ * thousands of messages, past a subscriber's high-water mark. Returns claims published
+ * or -errno (the caller then rolls the batch back). */
 static int publish_article(struct daemon *d, const char *source, json_t *art)
 {
 	char topic_a[300], topic_c[300];
@@ -81,7 +83,8 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 	if (d->claims && text && *text && claims_extract(d->claims, text, published, &claims) < 0)
 		claims = NULL;
 
-	int r = store_begin(d->store);
+	bool own = !store_in_tx(d->store);
+	int r = own ? store_begin(d->store) : 0;
 	if (r < 0)
 		goto out;
 	r = pub_emit(d->pub, topic_a, CLAIMD_SCHEMA_ARTICLE, art, NULL);
@@ -115,7 +118,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 	r = store_mark_seen(d->store, id, jstr(art, "content_hash"), now_wall_ms());
 	if (r < 0)
 		goto rollback;
-	r = store_commit(d->store);
+	r = own ? store_commit(d->store) : 0;
 	if (r < 0)
 		goto rollback;
 	d->n.articles++;
@@ -123,7 +126,8 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 	r = nclaims;
 	goto out;
 rollback:
-	store_rollback(d->store);
+	if (own)
+		store_rollback(d->store);
 out:
 	json_decref(claims);
 	return r;
@@ -176,9 +180,12 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 		     size_t max, char **ret_err)
 {
 	int published = 0;
-	int ret = 0;
+	/* Group commit: the whole batch in one transaction, sends after its commit. */
+	struct counters before = d->n;
+	size_t left_before = *left;
+	int ret = store_begin(d->store);
 	/* Feeds list newest first: publish oldest first, from the end of the array. */
-	while (*left > 0 && (size_t)published < max) {
+	while (ret == 0 && *left > 0 && (size_t)published < max) {
 		json_t *art = json_array_get(arts, *left - 1);
 		const char *id = jstr(art, "id");
 		const char *hash = jstr(art, "content_hash");
@@ -206,8 +213,15 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 		       jstr(art, "title") ? jstr(art, "title") : "", n);
 		published++;
 	}
+	if (ret == 0 && (ret = store_commit(d->store)) < 0)
+		published = 0;
 	if (ret < 0) {
-		*ret_err = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
+		char *why = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
+		/* Nothing of the batch was sent: it is published again from the next fetch. */
+		store_rollback(d->store);
+		d->n = before;
+		*left = left_before;
+		*ret_err = why;
 		return ret;
 	}
 	return published;
