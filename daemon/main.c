@@ -176,6 +176,34 @@ static void raise_nofile(const struct cfg *c)
 	       (unsigned long long)was, (unsigned long long)to, c->max_parallel);
 }
 
+/* The lexicons that ship with claimd, found from where the binary is when lexicon_dir is
+ * left at its default and that directory has none (claimd run from the build tree, or
+ * installed under another prefix): <bindir>/conf/lexicon (the source tree), then
+ * <bindir>/../share/claimd/lexicon and <bindir>/../etc/claimd/lexicon. Returns the first
+ * that exists, in buf, or NULL. */
+static const char *lexicon_next_to_binary(char *buf, size_t len)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	static const char *const rel[] = { "conf/lexicon", "../share/claimd/lexicon",
+					   "../etc/claimd/lexicon", "../conf/lexicon" };
+	for (size_t i = 0; i < sizeof(rel) / sizeof(*rel); i++) {
+		snprintf(buf, len, "%s/%s/cues.txt", exe, rel[i]);
+		if (access(buf, R_OK) == 0) {
+			snprintf(buf, len, "%s/%s", exe, rel[i]);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 static void reload(void)
 {
 	notify_reloading();
@@ -338,6 +366,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = claims_new(D.cfg->lexicon_dir, &D.claims, err, sizeof(err));
+	char lexbuf[4200];
+	const char *near = NULL;
+	if (r < 0 && D.cfg->lexicon_dir && !strcmp(D.cfg->lexicon_dir, CLAIMD_LEXICON_DIR) &&
+	    (near = lexicon_next_to_binary(lexbuf, sizeof(lexbuf)))) {
+		char err2[512];
+		if ((r = claims_new(near, &D.claims, err2, sizeof(err2))) == 0)
+			log_ev(LOG_INFO, NULL, NULL,
+			       "No lexicons in %s (the default lexicon_dir): using those that came "
+			       "with claimd in %s", D.cfg->lexicon_dir, near);
+	}
 	if (r < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "Cannot load lexicons from %s: %s",
 		       D.cfg->lexicon_dir, err);
