@@ -95,6 +95,11 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 			      "fetches", (json_int_t)D.n.fetches, "in_flight",
 			      (json_int_t)fetch_in_flight(D.fetch), "journal_bytes",
 			      (json_int_t)store_journal_bytes(D.store));
+	if (b)
+		json_object_set_new(b, "pages",
+				    json_pack("{s:I, s:I, s:I}", "fetched", (json_int_t)D.n.pages,
+					      "used", (json_int_t)D.n.pages_used, "queued",
+					      (json_int_t)pages_queued(D.pages)));
 	if (b) {
 		pub_heartbeat(D.pub, b);
 		json_decref(b);
@@ -229,6 +234,7 @@ static void reload(void)
 	struct cfg *old = D.cfg;
 	D.cfg = c;
 	sched_apply(D.sched);
+	pages_apply(D.pages);
 	struct fetch_cfg fc = { .max_parallel = c->max_parallel, .max_per_host = c->max_per_host,
 				.user_agent = c->user_agent };
 	fetch_set_limits(D.fetch, &fc);
@@ -258,6 +264,7 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *ud)
 		if (D.stopping)
 			continue;
 		D.stopping = true;
+		pages_stop(D.pages); /* queued pages are fetched after the restart */
 		notify_stopping();
 		log_ev(LOG_INFO, NULL, NULL, "Received %s, stopping", strsignal((int)si.ssi_signo));
 		loop_timer_arm(t_heartbeat, -1);
@@ -411,6 +418,12 @@ int main(int argc, char **argv)
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = errno }, "Cannot watch signals: %m");
 		goto out;
 	}
+	if ((r = pages_new(&D, &D.pages)) < 0 || (r = pages_resume(D.pages)) < 0) {
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
+		       "Cannot resume the article page queue: %s",
+		       store_errmsg(D.store) ? store_errmsg(D.store) : strerror(-r));
+		goto out;
+	}
 	if ((r = sched_new(&D, &D.sched)) < 0 || (r = sched_apply(D.sched)) < 0 ||
 	    (r = loop_timer_new(D.loop, heartbeat, NULL, &t_heartbeat)) < 0 ||
 	    (r = loop_timer_new(D.loop, watchdog, NULL, &t_watchdog)) < 0 ||
@@ -447,6 +460,7 @@ out:
 	loop_timer_free(t_watchdog);
 	loop_timer_free(t_heartbeat);
 	sched_free(D.sched);
+	pages_free(D.pages);
 	fetch_free(D.fetch);
 	pub_free(D.pub);
 	if (zctx)

@@ -25,6 +25,9 @@
 #define PIPELINE_BATCH 16 /* articles published per loop pass */
 #define SCHED_SAVE_MS 1000 /* dirty fetch state is written this often */
 #define SCHED_APPLY_TX 512 /* sources added per transaction at start and reload */
+#define SCHED_COALESCE_MS 100 /* slot polls are rounded up to this grid: one wakeup of the
+			       * loop starts the polls of many sources (and their replies come
+			       * back together), instead of one wakeup per source */
 
 enum health { H_OK = 0, H_FAILING, H_DISABLED };
 
@@ -63,6 +66,7 @@ struct sched {
 	struct src *qhead, *qtail;   /* due sources waiting for a transfer slot, in order */
 	size_t n_queued;
 	int n_running;               /* transfers started by the scheduler */
+	size_t n_bad;                /* sources not H_OK (the heartbeat's count, kept as it goes) */
 	struct src *dirty;           /* fetch state to write */
 	struct loop_timer *t_save;
 	uint64_t rng;
@@ -260,7 +264,12 @@ static int64_t slot_delay(const struct src *x, int64_t interval_ms)
 	int64_t earliest = now + interval_ms / 2;
 	int64_t off = (int64_t)(x->hash % (uint64_t)interval_ms);
 	int64_t k = ((off - earliest) % interval_ms + interval_ms) % interval_ms;
-	return earliest + k - now;
+	int64_t delay = earliest + k - now;
+	if (interval_ms >= 10 * SCHED_COALESCE_MS) {
+		int64_t due = now_mono_ms() + delay;
+		delay += (SCHED_COALESCE_MS - due % SCHED_COALESCE_MS) % SCHED_COALESCE_MS;
+	}
+	return delay;
 }
 
 static int max_running(const struct daemon *d)
@@ -370,6 +379,7 @@ static void failed(struct sched *s, struct src *x, const char *msgid, long statu
 
 	if (x->health == H_OK) {
 		x->health = H_FAILING;
+		s->n_bad++;
 		log_ev(LOG_WARNING, msgid, &lc, "Source %s failing: %s; backing off (next try in %llds)",
 		       x->name, why, (long long)(delay / 1000));
 		publish_status(s, x, "failing", why);
@@ -399,6 +409,7 @@ static void succeeded(struct sched *s, struct src *x, int64_t min_interval_ms)
 		log_ev(LOG_NOTICE, MSGID_SOURCE_RECOVERED, &lc,
 		       "Source %s recovered after %d failed polls", x->name, x->st.errors);
 		x->health = H_OK;
+		s->n_bad--;
 		x->st.errors = 0;
 		x->st.failing_since_ms = 0;
 		publish_status(s, x, "recovered", NULL);
@@ -621,6 +632,8 @@ static int add_source(struct sched *s, const struct cfg_source *cs, uint32_t h)
 	}
 	x->next = s->list;
 	s->list = x;
+	if (x->health != H_OK)
+		s->n_bad++;
 	x->hnext = s->buckets[h & (s->nb - 1)];
 	s->buckets[h & (s->nb - 1)] = x;
 	s->n++;
@@ -675,6 +688,8 @@ int sched_apply(struct sched *s)
 		*pp = x->next;
 		hash_del(s, x);
 		s->n--;
+		if (x->health != H_OK)
+			s->n_bad--;
 		struct log_ctx lc = { .source = x->name };
 		log_ev(LOG_INFO, NULL, &lc, "Source %s removed", x->name);
 		publish_status(s, x, "removed", NULL);
@@ -721,17 +736,16 @@ int sched_apply(struct sched *s)
 	return r;
 }
 
+const struct cfg_source *sched_source_cfg(struct daemon *d, const char *name)
+{
+	struct src *x = d->sched ? find(d->sched, name, name_hash(name)) : NULL;
+	return x ? &x->cs : cfg_find_source(d->cfg, name);
+}
+
 void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing)
 {
-	unsigned ok = 0, bad = 0;
-	for (const struct src *x = s->list; x; x = x->next) {
-		if (x->health == H_OK)
-			ok++;
-		else
-			bad++;
-	}
-	*ret_ok = ok;
-	*ret_failing = bad;
+	*ret_ok = (unsigned)(s->n - s->n_bad);
+	*ret_failing = (unsigned)s->n_bad;
 }
 
 struct sched *sched_free(struct sched *s)

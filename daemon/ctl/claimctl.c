@@ -13,7 +13,9 @@ static const struct {
 	{ "parse", ctl_parse, "parse [--model] [--source NAME] FILE|URL...   print what claimd would publish" },
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
 	{ "sub", ctl_sub, "sub [-n COUNT] [--since GSEQ] [--replay EP] ENDPOINT [TOPIC...]   subscribe, gap-free" },
+	{ "page", ctl_page, "page [--text] [--url URL] FILE|URL|-   an article page's body and metadata" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
+	{ "tag", ctl_tag, "tag [--chunks] [--conllu] FILE|-   part-of-speech tags and noun phrases" },
 };
 
 static void usage(FILE *out)

@@ -7,5 +7,7 @@ int ctl_parse(int argc, char **argv);    /* daemon/ctl/parse.c */
 int ctl_extract(int argc, char **argv);  /* daemon/ctl/extract.c */
 int ctl_sub(int argc, char **argv);      /* daemon/ctl/sub.c */
 int ctl_check(int argc, char **argv);    /* daemon/ctl/check.c */
+int ctl_page(int argc, char **argv);     /* daemon/ctl/page.c */
+int ctl_tag(int argc, char **argv);      /* daemon/ctl/tag.c */
 
 #endif

@@ -12,6 +12,8 @@
 #include "claimd/store.h"
 
 struct sched;
+struct pages;
+struct page;
 
 struct counters {
 	uint64_t articles;      /* published */
@@ -21,6 +23,8 @@ struct counters {
 	uint64_t fetch_errors;
 	uint64_t parse_errors;
 	uint64_t state_errors;
+	uint64_t pages;         /* article pages fetched */
+	uint64_t pages_used;    /* ... whose body became the article's text */
 };
 
 struct daemon {
@@ -31,6 +35,7 @@ struct daemon {
 	struct fetcher *fetch;
 	struct claims_ctx *claims;
 	struct sched *sched;
+	struct pages *pages;    /* article pages (pages.c); NULL: never fetched */
 	struct counters n;
 	bool stopping;
 };
@@ -42,6 +47,9 @@ struct sched *sched_free(struct sched *s);
  * updates; keeps the timing of unchanged sources. */
 int sched_apply(struct sched *s);
 void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing);
+/* The configuration of a source by name, from the scheduler's hash (cfg_find_source
+ * scans: too slow with 100,000 sources); NULL when it is not configured. */
+const struct cfg_source *sched_source_cfg(struct daemon *d, const char *name);
 /* fetch done callback (ctx = struct daemon *). */
 void sched_fetch_done(const struct fetch_result *r, void *ctx);
 
@@ -57,5 +65,35 @@ int pipeline_parse(struct daemon *d, const char *source, const struct cfg_source
 		   char **ret_err, bool *ret_wellformed, char **ret_warning);
 int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t *left,
 		     size_t max, char **ret_err);
+
+/* Article pages (pipeline.c). pipeline_page_wanted says whether an article's page is to
+ * be fetched (*ret_want) and why, or why not, as a static reason ("feed-text-short",
+ * "feed-text-cut", "fetch-page-always"; "feed-text-long-enough", "fetch-page-never",
+ * "no-link", "not-http"). pipeline_apply_page makes the page's body the article's text
+ * (text_source "page", text_source_reason why) and fills the fields the feed lacks from
+ * the page's metadata; pipeline_feed_text marks an article as published with the feed's
+ * text and the reason. pipeline_publish_paged journals and publishes an article that
+ * waited for its page (queued under queued_hash), recording outcome; returns claims
+ * published or -errno. */
+const char *pipeline_page_wanted(const struct cfg_source *cs, const json_t *art, bool *ret_want);
+int pipeline_apply_page(json_t *art, const struct page *pg, const char *page_url,
+			const char *why);
+void pipeline_feed_text(json_t *art, const char *reason, const char *page_url);
+int pipeline_publish_paged(struct daemon *d, const char *source, json_t *art,
+			   const char *queued_hash, const char *outcome);
+
+/* pages.c: the article page queue. pages_add takes a reference to art, already queued
+ * in the store (attempts: fetches started before, from the store); pages_resume reloads
+ * what the store holds queued (at start-up); pages_stop cancels page transfers (they are
+ * resumed after the restart). */
+int pages_new(struct daemon *d, struct pages **ret);
+struct pages *pages_free(struct pages *p);
+int pages_add(struct pages *p, const char *source, json_t *art, const char *id,
+	      const char *hash, const char *why, int attempts);
+int pages_resume(struct pages *p);
+void pages_stop(struct pages *p);
+/* After a reload: articles of removed sources go out now, with the feed's text. */
+void pages_apply(struct pages *p);
+size_t pages_queued(const struct pages *p);
 
 #endif
