@@ -13,7 +13,7 @@ DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjanss
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
             python3-feedparser python3-brotli systemd man-db curl iproute2 \
-            clang libclang-rt-14-dev libmicrohttpd-dev prometheus
+            clang libclang-rt-14-dev libmicrohttpd-dev prometheus nginx-light
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \

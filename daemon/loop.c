@@ -1,9 +1,11 @@
 /* loop.c — the one event loop: an epoll set of fd watches and one-shot timers.
  *
- * Takes: fds with a callback each; timers, each backed by its own timerfd.
+ * Takes: fds with a callback each; timers, all in one min-heap (timer.c) behind one
+ *        timerfd set to the earliest deadline, so fds do not grow with timers.
  * Gives: dispatch of readiness and expiry from loop_run() until loop_quit().
  * Must not: block, sleep or log; it knows nothing of what the fds are. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,10 @@
 #include <unistd.h>
 
 #include "claimd/loop.h"
+#include "claimd/timer.h"
 
 #define LOOP_MAX_EVENTS 64
+#define LOOP_TIMERS_PER_PASS 512 /* timers fired between two epoll_wait calls */
 
 struct watch {
 	int fd;
@@ -25,19 +29,23 @@ struct watch {
 };
 
 struct loop_timer {
+	struct timer_node node; /* first: the heap hands back this pointer */
 	struct loop *loop;
-	int fd;
 	loop_timer_fn fn;
 	void *ud;
-	struct watch *w;
 };
 
 struct loop {
 	int epfd;
+	int tfd;                 /* the one timerfd: the heap's earliest deadline */
+	int64_t programmed;      /* the deadline tfd is set to (INT64_MAX: disarmed) */
+	struct timer_heap timers;
 	bool quit;
 	struct watch *watches;   /* all watches; dead ones are reaped after each dispatch */
 	int dispatching;
 };
+
+static void timers_due(struct loop *l, int fd, uint32_t events, void *ud);
 
 int64_t now_mono_ms(void)
 {
@@ -58,9 +66,21 @@ int loop_new(struct loop **ret)
 	struct loop *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	timer_heap_init(&l->timers);
+	l->programmed = INT64_MAX;
+	l->tfd = -1;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		int r = -errno;
+		free(l);
+		return r;
+	}
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int r = l->tfd < 0 ? -errno : loop_add(l, l->tfd, EPOLLIN, timers_due, NULL);
+	if (r < 0) {
+		if (l->tfd >= 0)
+			close(l->tfd);
+		close(l->epfd);
 		free(l);
 		return r;
 	}
@@ -89,6 +109,8 @@ struct loop *loop_free(struct loop *l)
 	for (struct watch *w = l->watches; w; w = w->next)
 		w->dead = true;
 	reap(l);
+	timer_heap_fini(&l->timers);
+	close(l->tfd);
 	close(l->epfd);
 	free(l);
 	return NULL;
@@ -143,14 +165,43 @@ int loop_del(struct loop *l, int fd)
 	return 0;
 }
 
-static void timer_ready(struct loop *l, int fd, uint32_t events, void *ud)
+/* Programs the one timerfd for the earliest deadline (absolute, CLOCK_MONOTONIC), or
+ * disarms it; only when that deadline changed since the last call. */
+static void program(struct loop *l)
 {
-	struct loop_timer *t = ud;
+	struct timer_node *top = timer_heap_top(&l->timers);
+	int64_t due = top ? top->due : INT64_MAX;
+	if (due == l->programmed)
+		return;
+	struct itimerspec its = { 0 };
+	if (top) {
+		int64_t d = due < 1 ? 1 : due; /* zero would disarm */
+		its.it_value.tv_sec = d / 1000;
+		its.it_value.tv_nsec = (d % 1000) * 1000000;
+	}
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		l->programmed = due;
+}
+
+/* Fires the timers that are due, at most LOOP_TIMERS_PER_PASS of them and none that was
+ * armed during this pass (a timer that re-arms itself with 0 waits for the next pass). */
+static void timers_due(struct loop *l, int fd, uint32_t events, void *ud)
+{
 	uint64_t n;
 	(void)events;
-	if (read(fd, &n, sizeof(n)) != sizeof(n))
-		return; /* spurious: re-armed or disarmed since */
-	t->fn(l, t, t->ud);
+	(void)ud;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	l->programmed = INT64_MIN; /* expired: program() must set it again */
+	int64_t now = now_mono_ms();
+	uint64_t limit = l->timers.seq;
+	for (int i = 0; i < LOOP_TIMERS_PER_PASS && !l->quit; i++) {
+		struct timer_node *tn = timer_heap_pop_due(&l->timers, now, limit);
+		if (!tn)
+			break;
+		struct loop_timer *t = (struct loop_timer *)tn;
+		t->fn(l, t, t->ud);
+	}
 }
 
 int loop_timer_new(struct loop *l, loop_timer_fn fn, void *ud, struct loop_timer **ret)
@@ -158,47 +209,43 @@ int loop_timer_new(struct loop *l, loop_timer_fn fn, void *ud, struct loop_timer
 	struct loop_timer *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	timer_node_init(&t->node);
 	t->loop = l;
 	t->fn = fn;
 	t->ud = ud;
-	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (t->fd < 0) {
-		int r = -errno;
-		free(t);
-		return r;
-	}
-	int r = loop_add(l, t->fd, EPOLLIN, timer_ready, t);
-	if (r < 0) {
-		close(t->fd);
-		free(t);
-		return r;
-	}
 	*ret = t;
 	return 0;
 }
 
 int loop_timer_arm(struct loop_timer *t, int64_t delay_ms)
 {
-	struct itimerspec its = { 0 };
-	if (delay_ms >= 0) {
-		if (delay_ms == 0)
-			its.it_value.tv_nsec = 1; /* zero would disarm */
-		else {
-			its.it_value.tv_sec = delay_ms / 1000;
-			its.it_value.tv_nsec = (delay_ms % 1000) * 1000000;
-		}
+	struct loop *l = t->loop;
+	if (delay_ms < 0) {
+		timer_heap_remove(&l->timers, &t->node);
+		return 0;
 	}
-	return timerfd_settime(t->fd, 0, &its, NULL) < 0 ? -errno : 0;
+	int64_t now = now_mono_ms();
+	int64_t due = delay_ms > INT64_MAX - now ? INT64_MAX - 1 : now + delay_ms;
+	return timer_heap_set(&l->timers, &t->node, due);
+}
+
+bool loop_timer_armed(const struct loop_timer *t)
+{
+	return t && timer_node_armed(&t->node);
 }
 
 struct loop_timer *loop_timer_free(struct loop_timer *t)
 {
 	if (!t)
 		return NULL;
-	loop_del(t->loop, t->fd);
-	close(t->fd);
+	timer_heap_remove(&t->loop->timers, &t->node);
 	free(t);
 	return NULL;
+}
+
+size_t loop_timers_armed(const struct loop *l)
+{
+	return timer_heap_size(&l->timers);
 }
 
 void loop_quit(struct loop *l)
@@ -211,6 +258,7 @@ int loop_run(struct loop *l)
 	struct epoll_event evs[LOOP_MAX_EVENTS];
 	l->quit = false;
 	while (!l->quit) {
+		program(l);
 		int n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, -1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -146,6 +147,46 @@ static void stop_check(struct loop *l, struct loop_timer *t, void *ud)
 	loop_timer_arm(t, 50);
 }
 
+/* File descriptors claimd may need at once: a socket per transfer (max_parallel) and
+ * the pair curl's resolver thread opens per name lookup, SQLite's three, the ZeroMQ
+ * context's own and one per connected subscriber. Timers and sources cost none. */
+static rlim_t fds_needed(const struct cfg *c)
+{
+	return (rlim_t)(c->max_parallel > 0 ? c->max_parallel : 32) * 3 + 512;
+}
+
+/* Raises the soft RLIMIT_NOFILE towards what is needed (never above the hard limit, never
+ * lowers it), and says so. */
+static void raise_nofile(const struct cfg *c)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t want = fds_needed(c);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rlim_t to = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	if (to <= rl.rlim_cur) {
+		log_ev(LOG_WARNING, NULL, NULL,
+		       "Open file limit %llu is below the %llu that max_parallel = %d needs, and "
+		       "the hard limit does not allow more; raise LimitNOFILE=",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)want, c->max_parallel);
+		return;
+	}
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = to;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_ev(LOG_WARNING, NULL, &(struct log_ctx){ .err = errno },
+		       "Cannot raise the open file limit from %llu to %llu: %m",
+		       (unsigned long long)was, (unsigned long long)to);
+		return;
+	}
+	log_ev(LOG_INFO, NULL, NULL, "Raised the open file limit from %llu to %llu (max_parallel = %d)",
+	       (unsigned long long)was, (unsigned long long)to, c->max_parallel);
+}
+
 static void reload(void)
 {
 	notify_reloading();
@@ -177,6 +218,7 @@ static void reload(void)
 				.user_agent = c->user_agent };
 	fetch_set_limits(D.fetch, &fc);
 	log_set_max_priority(log_level(c->log_level));
+	raise_nofile(c);
 	cfg_free(old);
 	if (endpoints_changed)
 		log_ev(LOG_WARNING, NULL, NULL,
@@ -289,6 +331,7 @@ int main(int argc, char **argv)
 	}
 	cfg_errors_clear(&errs);
 	log_set_max_priority(log_level(D.cfg->log_level));
+	raise_nofile(D.cfg);
 
 	int exit_code = 1;
 	void *zctx = NULL;

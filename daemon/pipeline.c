@@ -229,11 +229,14 @@ void pipeline_feed_text(json_t *art, const char *reason, const char *page_url)
 	json_object_set_new(art, "page_url", page_url ? json_string(page_url) : json_null());
 }
 
-/* Journals and publishes one article and its claims, in one transaction with its seen
- * mark (the sends wait for the commit), or, for an article that waited for its page
- * (page_hash set: the feed's content hash it was queued under), with the page's outcome. One transaction per article, not per fetch: a
- * fetch of hundreds of new articles would otherwise leave as one burst of thousands of
- * messages, past a subscriber's high-water mark. Returns claims published or -errno. */
+/* Journals and publishes one article and its claims with its seen mark, or, for an
+ * article that waited for its page (page_hash set: the feed's content hash it was queued
+ * under), with the page's outcome; inside the caller's transaction when one is open
+ * (pipeline_publish groups a batch of articles in one: one commit per batch, the sends
+ * wait for it), else in one of its own. A batch, not a whole fetch: a fetch of hundreds
+ * of new articles would otherwise leave as one burst of thousands of messages, past a
+ * subscriber's high-water mark. Returns claims published or -errno (the caller then
+ * rolls the batch back). */
 static int publish_article(struct daemon *d, const char *source, json_t *art,
 			   const char *page_hash, const char *page_outcome)
 {
@@ -256,7 +259,8 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		       id ? id : "", cst.untagged);
 	}
 
-	int r = store_begin(d->store);
+	bool own = !store_in_tx(d->store);
+	int r = own ? store_begin(d->store) : 0;
 	if (r < 0)
 		goto out;
 	r = pub_emit(d->pub, topic_a, CLAIMD_SCHEMA_ARTICLE, art, NULL);
@@ -293,7 +297,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		r = store_mark_seen(d->store, id, jstr(art, "content_hash"), now_wall_ms());
 	if (r < 0)
 		goto rollback;
-	r = store_commit(d->store);
+	r = own ? store_commit(d->store) : 0;
 	if (r < 0)
 		goto rollback;
 	d->n.articles++;
@@ -302,7 +306,8 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 	r = nclaims;
 	goto out;
 rollback:
-	store_rollback(d->store);
+	if (own)
+		store_rollback(d->store);
 out:
 	json_decref(claims);
 	return r;
@@ -394,11 +399,14 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 		     size_t max, char **ret_err)
 {
 	int published = 0;
-	int ret = 0;
+	/* Group commit: the whole batch in one transaction, sends after its commit. */
+	struct counters before = d->n;
+	size_t left_before = *left;
+	int ret = store_begin(d->store);
 	const struct cfg_source *cs = NULL; /* looked up once, at the first new article */
 	bool cs_looked = false;
 	/* Feeds list newest first: publish oldest first, from the end of the array. */
-	while (*left > 0 && (size_t)published < max) {
+	while (ret == 0 && *left > 0 && (size_t)published < max) {
 		json_t *art = json_array_get(arts, *left - 1);
 		const char *id = jstr(art, "id");
 		const char *hash = jstr(art, "content_hash");
@@ -416,17 +424,27 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 			continue;
 		}
 		if (!cs_looked) {
-			cs = d->pages ? cfg_find_source(d->cfg, source) : NULL;
+			cs = d->pages ? sched_source_cfg(d, source) : NULL;
 			cs_looked = true;
 		}
 		bool want = false;
 		const char *why = cs ? pipeline_page_wanted(cs, art, &want) : "fetch-page-never";
 		if (want) {
+			/* Held for its page in a transaction of its own, handed to pages.c only
+			 * once committed: commit what the batch has so far, then go on in a new
+			 * one. */
+			if ((ret = store_commit(d->store)) < 0)
+				break;
+			before = d->n;
+			left_before = *left;
 			int q = queue_for_page(d, source, art, why);
 			if (q < 0) {
 				ret = q;
 				break;
 			}
+			if ((ret = store_begin(d->store)) < 0)
+				break;
+			left_before = *left - 1;
 			(*left)--;
 			published++; /* a transaction: counts toward this pass */
 			continue;
@@ -443,8 +461,15 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 		       jstr(art, "title") ? jstr(art, "title") : "", n);
 		published++;
 	}
+	if (ret == 0 && (ret = store_commit(d->store)) < 0)
+		published = 0;
 	if (ret < 0) {
-		*ret_err = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
+		char *why = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
+		/* Nothing of the batch was sent: it is published again from the next fetch. */
+		store_rollback(d->store);
+		d->n = before;
+		*left = left_before;
+		*ret_err = why;
 		return ret;
 	}
 	return published;

@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
+#include "claimd/jsonw.h"
 #include "claimd/publish.h"
 #include "claimd/stats.h"
 #include "claimd/wire.h"
@@ -186,12 +187,20 @@ static int sock_events(void *s)
 
 static void iso_now_ms(char out[64])
 {
+	static int64_t last_ms = -1;
+	static char last[64];
 	int64_t ms = now_wall_ms();
+	if (ms == last_ms) { /* thousands of messages a second: format once per ms */
+		memcpy(out, last, 64);
+		return;
+	}
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	memcpy(last, out, 64);
+	last_ms = ms;
 }
 
 static void seq_le(uint64_t seq, unsigned char out[8])
@@ -829,7 +838,7 @@ static char *emit_body(void *ud, uint64_t gseq, uint64_t seq)
 		if (json_object_set_new(c->body, "id", json_string(id)) < 0)
 			return NULL;
 	}
-	return json_dumps(c->body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	return jw_dump(c->body, NULL); /* serialised once: journalled and sent as is */
 }
 
 static int envelope(struct pub *p, json_t *body, const char *schema)
@@ -903,7 +912,7 @@ int pub_heartbeat(struct pub *p, json_t *body)
 	if (sr < 0)
 		seq = p->hb_seq + 1; /* still a sign of life; the stored counter catches up */
 	p->hb_seq = seq;
-	char *out = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	char *out = jw_dump(body, NULL);
 	if (!out)
 		return -ENOMEM;
 	pub_send(p, CLAIMD_TOPIC_HEARTBEAT, out, seq);

@@ -1,11 +1,16 @@
 /* sched.c — when each source is polled, and what its health is.
  *
  * Takes: the sources of d->cfg (re-applied on reload), their stored fetch state.
- * Gives: one loop timer per source; a poll every interval with ±10% jitter, lengthened
- *        by <ttl>, Cache-Control max-age and Retry-After; exponential backoff on errors
- *        (capped by backoff_max); health transitions (failing, recovered, disabled after
- *        disable_after) logged once each and published on sys/source/<name>.
- * Must not: log once per failed poll; block. */
+ * Gives: one loop timer per source (loop timers cost no fd: a heap behind one timerfd);
+ *        the first poll at once, then one every interval, each source at its own slot
+ *        within the interval (a hash of its name) so that thousands of sources spread
+ *        evenly instead of polling in bursts; lengthened by <ttl>, Cache-Control max-age
+ *        and Retry-After (with ±10% jitter); exponential backoff on errors (capped by
+ *        backoff_max); at most max_parallel transfers started, the other due sources
+ *        waiting their turn in order; health transitions (failing, recovered, disabled
+ *        after disable_after) logged once each and published on sys/source/<name>;
+ *        fetch state written in one transaction per SCHED_SAVE_MS, not one per poll.
+ * Must not: log once per failed poll; block; cost more than O(log n) per poll. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +24,11 @@
 #include "claimd/wire.h"
 
 #define PIPELINE_BATCH 16 /* articles published per loop pass */
+#define SCHED_SAVE_MS 1000 /* dirty fetch state is written this often */
+#define SCHED_APPLY_TX 512 /* sources added per transaction at start and reload */
+#define SCHED_COALESCE_MS 100 /* slot polls are rounded up to this grid: one wakeup of the
+			       * loop starts the polls of many sources (and their replies come
+			       * back together), instead of one wakeup per source */
 
 enum health { H_OK = 0, H_FAILING, H_DISABLED };
 
@@ -35,16 +45,102 @@ struct src {
 	char *job_etag, *job_last_modified;
 	int64_t job_min_interval_ms;
 	bool in_flight;              /* a transfer or a job is running */
+	bool transfer;               /* a transfer (counted in n_running) is running */
 	bool illformed;              /* last parse was ill-formed (logged once) */
+	bool queued;                 /* due, waiting for a transfer slot */
+	bool dirty;                  /* st changed since it was last written */
+	bool mark;                   /* sched_apply: still configured */
 	enum health health;
-	struct src *next;
+	uint32_t hash;               /* of the name: hash bucket and slot in the interval */
+	struct src *next;            /* all sources */
+	struct src *hnext;           /* same bucket */
+	struct src *qprev, *qnext;   /* waiting for a transfer slot */
+	struct src *dnext;           /* dirty */
 };
 
 struct sched {
 	struct daemon *d;
 	struct src *list;
+	size_t n;
+	struct src **buckets;        /* by name; nb is a power of two >= 2 n */
+	size_t nb;
+	struct src *qhead, *qtail;   /* due sources waiting for a transfer slot, in order */
+	size_t n_queued;
+	int n_running;               /* transfers started by the scheduler */
+	size_t n_bad;                /* sources not H_OK (the heartbeat's count, kept as it goes) */
+	struct src *dirty;           /* fetch state to write */
+	struct loop_timer *t_save;
 	uint64_t rng;
 };
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int rehash(struct sched *s, size_t want)
+{
+	size_t nb = 64;
+	while (nb < 2 * want)
+		nb *= 2;
+	if (nb <= s->nb)
+		return 0;
+	struct src **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (struct src *x = s->list; x; x = x->next) {
+		x->hnext = b[x->hash & (nb - 1)];
+		b[x->hash & (nb - 1)] = x;
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->nb = nb;
+	return 0;
+}
+
+static void hash_del(struct sched *s, struct src *x)
+{
+	struct src **pp = &s->buckets[x->hash & (s->nb - 1)];
+	while (*pp && *pp != x)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = x->hnext;
+}
+
+static void queue_del(struct sched *s, struct src *x)
+{
+	if (!x->queued)
+		return;
+	if (x->qprev)
+		x->qprev->qnext = x->qnext;
+	else
+		s->qhead = x->qnext;
+	if (x->qnext)
+		x->qnext->qprev = x->qprev;
+	else
+		s->qtail = x->qprev;
+	x->qprev = x->qnext = NULL;
+	x->queued = false;
+	s->n_queued--;
+}
+
+static void queue_add(struct sched *s, struct src *x)
+{
+	if (x->queued)
+		return;
+	x->qnext = NULL;
+	x->qprev = s->qtail;
+	if (s->qtail)
+		s->qtail->qnext = x;
+	else
+		s->qhead = x;
+	s->qtail = x;
+	x->queued = true;
+	s->n_queued++;
+}
 
 static uint64_t rnd(struct sched *s)
 {
@@ -97,25 +193,95 @@ static int64_t jittered(struct sched *s, int64_t ms)
 	return ms - j + (int64_t)(rnd(s) % (uint64_t)(2 * j + 1));
 }
 
-static void save(struct sched *s, struct src *x)
+/* Writes every dirty source's fetch state in one transaction. Losing the last second of
+ * it to a crash costs one extra (conditional) poll, never an article. */
+static void flush(struct sched *s)
 {
-	int r = store_source_put(s->d->store, x->name, &x->st);
-	if (r < 0) {
-		struct log_ctx lc = { .source = x->name, .err = -r };
-		s->d->n.state_errors++;
-		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc, "Cannot save state of source %s: %s",
-		       x->name, store_errmsg(s->d->store));
+	struct daemon *d = s->d;
+	if (!s->dirty || store_in_tx(d->store))
+		return;
+	bool tx = store_begin(d->store) == 0;
+	while (s->dirty) {
+		struct src *x = s->dirty;
+		s->dirty = x->dnext;
+		x->dnext = NULL;
+		x->dirty = false;
+		int r = store_source_put(d->store, x->name, &x->st);
+		if (r < 0) {
+			struct log_ctx lc = { .source = x->name, .err = -r };
+			d->n.state_errors++;
+			log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc, "Cannot save state of source %s: %s",
+			       x->name, store_errmsg(d->store));
+		}
+	}
+	if (tx && store_commit(d->store) < 0) {
+		struct log_ctx lc = { .err = EIO };
+		d->n.state_errors++;
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &lc, "Cannot save the state of sources: %s",
+		       store_errmsg(d->store));
+		store_rollback(d->store);
 	}
 }
 
-static void poll_now(struct loop *l, struct loop_timer *t, void *ud)
+static void on_save(struct loop *l, struct loop_timer *t, void *ud)
 {
-	struct src *x = ud;
-	struct daemon *d = x->sched->d;
 	(void)l;
 	(void)t;
-	if (x->in_flight || d->stopping)
+	flush(ud);
+}
+
+static void save(struct sched *s, struct src *x)
+{
+	if (x->dirty)
 		return;
+	x->dirty = true;
+	x->dnext = s->dirty;
+	s->dirty = x;
+	if (!loop_timer_armed(s->t_save))
+		loop_timer_arm(s->t_save, SCHED_SAVE_MS);
+}
+
+static void dirty_del(struct sched *s, struct src *x)
+{
+	if (!x->dirty)
+		return;
+	for (struct src **pp = &s->dirty; *pp; pp = &(*pp)->dnext) {
+		if (*pp == x) {
+			*pp = x->dnext;
+			break;
+		}
+	}
+	x->dirty = false;
+}
+
+/* The delay to a source's next slot: its own offset within the interval (from the hash
+ * of its name), at least half an interval away. Sources polled together at start drift
+ * apart to their slots on the second poll and stay there, evenly spread. */
+static int64_t slot_delay(const struct src *x, int64_t interval_ms)
+{
+	if (interval_ms <= 1)
+		return interval_ms;
+	int64_t now = now_wall_ms();
+	int64_t earliest = now + interval_ms / 2;
+	int64_t off = (int64_t)(x->hash % (uint64_t)interval_ms);
+	int64_t k = ((off - earliest) % interval_ms + interval_ms) % interval_ms;
+	int64_t delay = earliest + k - now;
+	if (interval_ms >= 10 * SCHED_COALESCE_MS) {
+		int64_t due = now_mono_ms() + delay;
+		delay += (SCHED_COALESCE_MS - due % SCHED_COALESCE_MS) % SCHED_COALESCE_MS;
+	}
+	return delay;
+}
+
+static int max_running(const struct daemon *d)
+{
+	return d->cfg->max_parallel > 0 ? d->cfg->max_parallel : 32;
+}
+
+static void start(struct src *x)
+{
+	struct sched *s = x->sched;
+	struct daemon *d = s->d;
 	struct fetch_request req = {
 		.url = x->st.url ? x->st.url : x->cs.url,
 		.etag = x->st.etag,
@@ -136,7 +302,34 @@ static void poll_now(struct loop *l, struct loop_timer *t, void *ud)
 		return;
 	}
 	x->in_flight = true;
+	x->transfer = true;
+	s->n_running++;
 	d->n.fetches++;
+}
+
+/* Starts waiting sources while transfer slots are free. */
+static void drain(struct sched *s)
+{
+	while (s->qhead && s->n_running < max_running(s->d) && !s->d->stopping) {
+		struct src *x = s->qhead;
+		queue_del(s, x);
+		if (!x->in_flight)
+			start(x);
+	}
+}
+
+static void poll_now(struct loop *l, struct loop_timer *t, void *ud)
+{
+	struct src *x = ud;
+	struct sched *s = x->sched;
+	(void)l;
+	(void)t;
+	if (x->in_flight || s->d->stopping)
+		return;
+	if (s->n_running >= max_running(s->d) || s->qhead)
+		queue_add(s, x);
+	else
+		start(x);
 }
 
 static void job_end(struct src *x)
@@ -154,6 +347,8 @@ static void src_free(struct src *x)
 {
 	if (!x)
 		return;
+	queue_del(x->sched, x);
+	dirty_del(x->sched, x);
 	job_end(x);
 	loop_timer_free(x->work);
 	loop_timer_free(x->timer);
@@ -186,6 +381,7 @@ static void failed(struct sched *s, struct src *x, const char *msgid, long statu
 
 	if (x->health == H_OK) {
 		x->health = H_FAILING;
+		s->n_bad++;
 		log_ev(LOG_WARNING, msgid, &lc, "Source %s failing: %s; backing off (next try in %llds)",
 		       x->name, why, (long long)(delay / 1000));
 		publish_status(s, x, "failing", why);
@@ -215,6 +411,7 @@ static void succeeded(struct sched *s, struct src *x, int64_t min_interval_ms)
 		log_ev(LOG_NOTICE, MSGID_SOURCE_RECOVERED, &lc,
 		       "Source %s recovered after %d failed polls", x->name, x->st.errors);
 		x->health = H_OK;
+		s->n_bad--;
 		x->st.errors = 0;
 		x->st.failing_since_ms = 0;
 		publish_status(s, x, "recovered", NULL);
@@ -223,11 +420,11 @@ static void succeeded(struct sched *s, struct src *x, int64_t min_interval_ms)
 	x->st.failing_since_ms = 0;
 	free(x->st.last_error);
 	x->st.last_error = NULL;
-	int64_t next = x->cs.interval_ms;
-	if (min_interval_ms > next)
-		next = min_interval_ms;
 	(void)d;
-	arm(x, jittered(s, next));
+	if (min_interval_ms > x->cs.interval_ms)
+		arm(x, jittered(s, min_interval_ms));
+	else
+		arm(x, slot_delay(x, x->cs.interval_ms));
 	save(s, x);
 }
 
@@ -237,14 +434,27 @@ static void set_str(char **dst, const char *v)
 	*dst = v ? strdup(v) : NULL;
 }
 
+static void sched_fetch_done_one(struct daemon *d, struct src *x, const struct fetch_result *r);
+
 void sched_fetch_done(const struct fetch_result *r, void *ctx)
 {
 	struct daemon *d = ctx;
 	struct src *x = r->ud;
 	struct sched *s = d->sched;
 	x->in_flight = false;
+	if (x->transfer) {
+		x->transfer = false;
+		s->n_running--;
+	}
 	stats_fetch_end(x->name, r);
 	d->n.bytes += r->bytes;
+	sched_fetch_done_one(d, x, r);
+	drain(s);
+}
+
+static void sched_fetch_done_one(struct daemon *d, struct src *x, const struct fetch_result *r)
+{
+	struct sched *s = d->sched;
 	char why[512];
 	if (r->err != 0) {
 		snprintf(why, sizeof(why), "%s", r->errmsg ? r->errmsg : strerror(-r->err));
@@ -364,10 +574,12 @@ static void work(struct loop *l, struct loop_timer *t, void *ud)
 	}
 }
 
-static struct src *find(struct sched *s, const char *name)
+static struct src *find(struct sched *s, const char *name, uint32_t h)
 {
-	for (struct src *x = s->list; x; x = x->next)
-		if (!strcmp(x->name, name))
+	if (!s->nb)
+		return NULL;
+	for (struct src *x = s->buckets[h & (s->nb - 1)]; x; x = x->hnext)
+		if (x->hash == h && !strcmp(x->name, name))
 			return x;
 	return NULL;
 }
@@ -379,22 +591,108 @@ int sched_new(struct daemon *d, struct sched **ret)
 		return -ENOMEM;
 	s->d = d;
 	s->rng = (uint64_t)now_mono_ms() * 2654435761ULL + (uint64_t)getpid() + 1;
+	int r = loop_timer_new(d->loop, on_save, s, &s->t_save);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
 	*ret = s;
 	return 0;
+}
+
+static int add_source(struct sched *s, const struct cfg_source *cs, uint32_t h)
+{
+	struct daemon *d = s->d;
+	struct src *x = calloc(1, sizeof(*x));
+	if (!x || !(x->name = strdup(cs->name))) {
+		free(x);
+		return -ENOMEM;
+	}
+	x->sched = s;
+	x->cs = *cs;
+	x->hash = h;
+	int r = loop_timer_new(d->loop, poll_now, x, &x->timer);
+	if (r >= 0 && (r = loop_timer_new(d->loop, work, x, &x->work)) < 0)
+		x->timer = loop_timer_free(x->timer);
+	if (r < 0) {
+		free(x->name);
+		free(x);
+		return r;
+	}
+	int64_t delay = 0;
+	if (store_source_get(d->store, cs->name, &x->st) == 0) {
+		/* A stored redirect target only counts for the URL it came from. */
+		if (x->st.errors > 0) {
+			x->health = H_FAILING;
+			if (x->st.failing_since_ms > 0 &&
+			    now_wall_ms() - x->st.failing_since_ms >= d->cfg->disable_after_ms)
+				x->health = H_DISABLED;
+		}
+		if (x->st.next_poll_ms > now_wall_ms())
+			delay = x->st.next_poll_ms - now_wall_ms();
+		if (delay > cs->interval_ms && x->st.errors == 0)
+			delay = cs->interval_ms;
+	}
+	x->next = s->list;
+	s->list = x;
+	if (x->health != H_OK)
+		s->n_bad++;
+	x->hnext = s->buckets[h & (s->nb - 1)];
+	s->buckets[h & (s->nb - 1)] = x;
+	s->n++;
+	arm(x, delay);
+	struct log_ctx lc = { .source = x->name, .url = cs->url };
+	log_ev(LOG_INFO, NULL, &lc, "Source %s added (%s, every %llds)", x->name, cs->url,
+	       (long long)(cs->interval_ms / 1000));
+	publish_status(s, x, "added", NULL);
+	return 0;
+}
+
+/* Commits the open batch of sched_apply (the status messages go out after it). */
+static void apply_batch(struct sched *s, size_t *in_batch, bool more)
+{
+	struct store *st = s->d->store;
+	if (store_in_tx(st) && (*in_batch >= SCHED_APPLY_TX || !more)) {
+		if (store_commit(st) < 0)
+			store_rollback(st);
+		*in_batch = 0;
+	}
+	if (more && !store_in_tx(st))
+		store_begin(st);
 }
 
 int sched_apply(struct sched *s)
 {
 	struct daemon *d = s->d;
+	int r = rehash(s, s->n > d->cfg->n_sources ? s->n : d->cfg->n_sources);
+	if (r < 0)
+		return r;
+	flush(s);
+	/* Mark what is still configured (one hash lookup per source, not a scan). */
+	for (struct src *x = s->list; x; x = x->next)
+		x->mark = false;
+	for (size_t i = 0; i < d->cfg->n_sources; i++) {
+		const struct cfg_source *cs = &d->cfg->sources[i];
+		struct src *x = cs->enabled ? find(s, cs->name, name_hash(cs->name)) : NULL;
+		if (x)
+			x->mark = true;
+	}
+	/* Status messages and stored state in transactions of SCHED_APPLY_TX sources: one
+	 * commit per source made a start with 100,000 sources take minutes. */
+	size_t in_batch = 0;
+	apply_batch(s, &in_batch, true);
 	/* Remove sources no longer configured (or disabled). */
 	for (struct src **pp = &s->list; *pp;) {
 		struct src *x = *pp;
-		const struct cfg_source *cs = cfg_find_source(d->cfg, x->name);
-		if (cs && cs->enabled) {
+		if (x->mark) {
 			pp = &x->next;
 			continue;
 		}
 		*pp = x->next;
+		hash_del(s, x);
+		s->n--;
+		if (x->health != H_OK)
+			s->n_bad--;
 		struct log_ctx lc = { .source = x->name };
 		log_ev(LOG_INFO, NULL, &lc, "Source %s removed", x->name);
 		publish_status(s, x, "removed", NULL);
@@ -402,14 +700,21 @@ int sched_apply(struct sched *s)
 			fetch_cancel(d->fetch, x);
 			x->in_flight = false;
 		}
+		if (x->transfer) {
+			x->transfer = false;
+			s->n_running--;
+		}
 		src_free(x);
+		in_batch++;
+		apply_batch(s, &in_batch, true);
 	}
 	/* Add new sources, update changed ones. */
-	for (size_t i = 0; i < d->cfg->n_sources; i++) {
+	for (size_t i = 0; i < d->cfg->n_sources && r == 0; i++) {
 		const struct cfg_source *cs = &d->cfg->sources[i];
 		if (!cs->enabled)
 			continue;
-		struct src *x = find(s, cs->name);
+		uint32_t h = name_hash(cs->name);
+		struct src *x = find(s, cs->name, h);
 		if (x) {
 			bool url_changed = strcmp(x->cs.url, cs->url) != 0;
 			bool interval_changed = x->cs.interval_ms != cs->interval_ms;
@@ -421,67 +726,36 @@ int sched_apply(struct sched *s)
 				if (!x->in_flight)
 					arm(x, 0);
 			} else if (interval_changed && !x->in_flight && x->health == H_OK) {
-				arm(x, jittered(s, cs->interval_ms));
+				arm(x, slot_delay(x, cs->interval_ms));
 			}
 			continue;
 		}
-		x = calloc(1, sizeof(*x));
-		if (!x || !(x->name = strdup(cs->name))) {
-			free(x);
-			return -ENOMEM;
-		}
-		x->sched = s;
-		x->cs = *cs;
-		int r = loop_timer_new(d->loop, poll_now, x, &x->timer);
-		if (r >= 0 && (r = loop_timer_new(d->loop, work, x, &x->work)) < 0)
-			x->timer = loop_timer_free(x->timer);
-		if (r < 0) {
-			free(x->name);
-			free(x);
-			return r;
-		}
-		int64_t delay = 0;
-		if (store_source_get(d->store, cs->name, &x->st) == 0) {
-			/* A stored redirect target only counts for the URL it came from. */
-			if (x->st.errors > 0) {
-				x->health = H_FAILING;
-				if (x->st.failing_since_ms > 0 &&
-				    now_wall_ms() - x->st.failing_since_ms >= d->cfg->disable_after_ms)
-					x->health = H_DISABLED;
-			}
-			if (x->st.next_poll_ms > now_wall_ms())
-				delay = x->st.next_poll_ms - now_wall_ms();
-			if (delay > cs->interval_ms && x->st.errors == 0)
-				delay = cs->interval_ms;
-		}
-		x->next = s->list;
-		s->list = x;
-		arm(x, delay);
-		struct log_ctx lc = { .source = x->name, .url = cs->url };
-		log_ev(LOG_INFO, NULL, &lc, "Source %s added (%s, every %llds)", x->name, cs->url,
-		       (long long)(cs->interval_ms / 1000));
-		publish_status(s, x, "added", NULL);
+		r = add_source(s, cs, h);
+		in_batch++;
+		apply_batch(s, &in_batch, true);
 	}
-	return 0;
+	apply_batch(s, &in_batch, false);
+	drain(s);
+	return r;
+}
+
+const struct cfg_source *sched_source_cfg(struct daemon *d, const char *name)
+{
+	struct src *x = d->sched ? find(d->sched, name, name_hash(name)) : NULL;
+	return x ? &x->cs : cfg_find_source(d->cfg, name);
 }
 
 void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing)
 {
-	unsigned ok = 0, bad = 0;
-	for (const struct src *x = s->list; x; x = x->next) {
-		if (x->health == H_OK)
-			ok++;
-		else
-			bad++;
-	}
-	*ret_ok = ok;
-	*ret_failing = bad;
+	*ret_ok = (unsigned)(s->n - s->n_bad);
+	*ret_failing = (unsigned)s->n_bad;
 }
 
 struct sched *sched_free(struct sched *s)
 {
 	if (!s)
 		return NULL;
+	flush(s);
 	while (s->list) {
 		struct src *x = s->list;
 		s->list = x->next;
@@ -489,6 +763,8 @@ struct sched *sched_free(struct sched *s)
 			fetch_cancel(s->d->fetch, x);
 		src_free(x);
 	}
+	loop_timer_free(s->t_save);
+	free(s->buckets);
 	free(s);
 	return NULL;
 }

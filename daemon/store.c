@@ -25,20 +25,21 @@
 #define STORE_BUSY_TIMEOUT_MS 2000
 
 enum {
-	ST_GET_HIGH,
 	ST_GET_SEQ,
 	ST_PUT_SEQ,
 	ST_INSERT,
 	ST_SET_HIGH,
 	ST_SEEN_GET,
 	ST_SEEN_PUT,
-	ST_SAVEPOINT,
-	ST_RELEASE,
+	ST_SRC_GET,
+	ST_SRC_PUT,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
 	ST_MAX
 };
 
 static const char *const stmt_sql[ST_MAX] = {
-	[ST_GET_HIGH] = "SELECT value FROM meta WHERE key = 'gseq_high'",
 	[ST_GET_SEQ] = "SELECT seq FROM topic_seq WHERE topic = ?1",
 	[ST_PUT_SEQ] = "INSERT INTO topic_seq(topic, seq) VALUES (?1, ?2) "
 		       "ON CONFLICT(topic) DO UPDATE SET seq = excluded.seq",
@@ -46,14 +47,30 @@ static const char *const stmt_sql[ST_MAX] = {
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_SET_HIGH] = "UPDATE meta SET value = ?1 WHERE key = 'gseq_high'",
 	[ST_SEEN_GET] = "SELECT hash FROM seen WHERE id = ?1",
-	[ST_SAVEPOINT] = "SAVEPOINT journal_append",
-	[ST_RELEASE] = "RELEASE journal_append",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SRC_GET] = "SELECT url, etag, last_modified, next_poll_ms, errors,"
+		       " failing_since_ms, last_error FROM sources WHERE name = ?1",
+	[ST_SRC_PUT] = "INSERT OR REPLACE INTO sources(name, url, etag, last_modified,"
+		       " next_poll_ms, errors, failing_since_ms, last_error)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_SEEN_PUT] = "INSERT INTO seen(id, hash, at_ms) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, at_ms = excluded.at_ms",
 };
 
+/* A topic's seq as handed out in the open transaction; written once, at commit. */
+struct tseq {
+	char *topic;
+	uint64_t seq;
+};
+#define STORE_TSEQ_MAX 64 /* topics cached per transaction; more: written early */
+
 struct store {
 	sqlite3 *db;
+	struct tseq tseq[STORE_TSEQ_MAX];
+	size_t n_tseq;
+	uint64_t high_at_begin; /* gseq_high as stored when the transaction began */
 	sqlite3_stmt *st[ST_MAX];
 	char *path;
 	char epoch[33];
@@ -226,6 +243,8 @@ static const char schema_sql[] =
 	"CREATE INDEX IF NOT EXISTS pages_done ON pages(done_ms) WHERE state = 'done';"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
+static void tseq_clear(struct store *s);
+
 /* Re-reads the cached counters from the database (after open and rollback). */
 static int reload(struct store *s)
 {
@@ -360,6 +379,7 @@ struct store *store_close(struct store *s)
 		return NULL;
 	if (s->db && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	tseq_clear(s);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db)
@@ -375,6 +395,8 @@ const char *store_epoch(const struct store *s)
 }
 
 /* ---- sources ---- */
+
+static int step_done(struct store *s, sqlite3_stmt *q, const char *what);
 
 static char *col_dup(sqlite3_stmt *q, int i)
 {
@@ -395,15 +417,11 @@ void store_source_clear(struct store_source *src)
 
 int store_source_get(struct store *s, const char *name, struct store_source *ret)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT url, etag, last_modified, next_poll_ms, errors,"
-				    " failing_since_ms, last_error FROM sources WHERE name = ?1",
-				    -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "read source");
+	sqlite3_stmt *q = stmt(s, ST_SRC_GET);
+	if (!q)
+		return -EIO;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
+	int rc = sqlite3_step(q);
 	int r = 0;
 	if (rc == SQLITE_ROW) {
 		struct store_source o = {
@@ -421,20 +439,15 @@ int store_source_get(struct store *s, const char *name, struct store_source *ret
 	} else {
 		r = fail(s, rc, "read source");
 	}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return r;
 }
 
 int store_source_put(struct store *s, const char *name, const struct store_source *src)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(
-		s->db,
-		"INSERT OR REPLACE INTO sources(name, url, etag, last_modified, next_poll_ms,"
-		" errors, failing_since_ms, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-		-1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return fail(s, rc, "write source");
+	sqlite3_stmt *q = stmt(s, ST_SRC_PUT);
+	if (!q)
+		return -EIO;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, src->url, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, src->etag, -1, SQLITE_STATIC);
@@ -443,10 +456,7 @@ int store_source_put(struct store *s, const char *name, const struct store_sourc
 	sqlite3_bind_int(q, 6, src->errors);
 	sqlite3_bind_int64(q, 7, src->failing_since_ms);
 	sqlite3_bind_text(q, 8, src->last_error, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	int r = rc == SQLITE_DONE ? 0 : fail(s, rc, "write source");
-	sqlite3_finalize(q);
-	return r;
+	return step_done(s, q, "write source");
 }
 
 /* ---- transactions ---- */
@@ -462,11 +472,80 @@ void store_set_tx_hook(struct store *s, store_tx_fn fn, void *ud)
 	s->tx_ud = ud;
 }
 
+static int run(struct store *s, int which, const char *what)
+{
+	sqlite3_stmt *q = stmt(s, which);
+	if (!q)
+		return -EIO;
+	return step_done(s, q, what);
+}
+
+static void tseq_clear(struct store *s)
+{
+	for (size_t i = 0; i < s->n_tseq; i++)
+		free(s->tseq[i].topic);
+	s->n_tseq = 0;
+}
+
+static int topic_seq_put(struct store *s, const char *topic, uint64_t seq);
+
+/* Writes the counters handed out in this transaction: each topic's last seq and the
+ * global high, once per transaction instead of once per message. */
+static int flush_counters(struct store *s)
+{
+	for (size_t i = 0; i < s->n_tseq; i++) {
+		int r = topic_seq_put(s, s->tseq[i].topic, s->tseq[i].seq);
+		if (r < 0)
+			return r;
+	}
+	tseq_clear(s);
+	if (s->high != s->high_at_begin) {
+		sqlite3_stmt *q = stmt(s, ST_SET_HIGH);
+		if (!q)
+			return -EIO;
+		sqlite3_bind_int64(q, 1, (int64_t)s->high);
+		int r = step_done(s, q, "write gseq");
+		if (r < 0)
+			return r;
+		s->high_at_begin = s->high;
+	}
+	return 0;
+}
+
+static int begin_raw(struct store *s)
+{
+	int r = run(s, ST_BEGIN, "begin");
+	if (r < 0)
+		return r;
+	s->high_at_begin = s->high;
+	tseq_clear(s);
+	return 0;
+}
+
+static int commit_raw(struct store *s)
+{
+	int r = flush_counters(s);
+	if (r < 0)
+		return r;
+	return run(s, ST_COMMIT, "commit");
+}
+
+/* Undoes the open transaction and re-reads the counters it may have moved. */
+static int rollback_raw(struct store *s)
+{
+	int r = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		r = run(s, ST_ROLLBACK, "rollback");
+	tseq_clear(s);
+	int r2 = reload(s);
+	return r < 0 ? r : r2;
+}
+
 int store_begin(struct store *s)
 {
 	if (s->in_tx)
 		return -EBUSY;
-	int r = exec(s, "BEGIN IMMEDIATE");
+	int r = begin_raw(s);
 	if (r < 0)
 		return r;
 	s->in_tx = true;
@@ -477,7 +556,7 @@ int store_commit(struct store *s)
 {
 	if (!s->in_tx)
 		return -EINVAL;
-	int r = exec(s, "COMMIT");
+	int r = commit_raw(s);
 	if (r < 0)
 		return r; /* still in the transaction: the caller rolls back */
 	s->in_tx = false;
@@ -490,14 +569,11 @@ int store_rollback(struct store *s)
 {
 	if (!s->in_tx)
 		return 0;
-	int r = 0;
-	if (!sqlite3_get_autocommit(s->db))
-		r = exec(s, "ROLLBACK");
+	int r = rollback_raw(s);
 	s->in_tx = false;
-	int r2 = reload(s);
 	if (s->tx_fn)
 		s->tx_fn(s->tx_ud, false);
-	return r < 0 ? r : r2;
+	return r;
 }
 
 /* ---- seen-set ---- */
@@ -578,6 +654,35 @@ static int topic_seq_put(struct store *s, const char *topic, uint64_t seq)
 	return step_done(s, q, "write topic seq");
 }
 
+/* The topic's last seq: from this transaction's cache, else from the table. */
+static int topic_seq_cached(struct store *s, const char *topic, struct tseq **ret)
+{
+	for (size_t i = 0; i < s->n_tseq; i++) {
+		if (!strcmp(s->tseq[i].topic, topic)) {
+			*ret = &s->tseq[i];
+			return 0;
+		}
+	}
+	if (s->n_tseq == STORE_TSEQ_MAX) {
+		for (size_t i = 0; i < s->n_tseq; i++) {
+			int r = topic_seq_put(s, s->tseq[i].topic, s->tseq[i].seq);
+			if (r < 0)
+				return r;
+		}
+		tseq_clear(s);
+	}
+	uint64_t seq = 0;
+	int r = topic_seq_get(s, topic, &seq);
+	if (r < 0)
+		return r;
+	char *t = strdup(topic);
+	if (!t)
+		return -ENOMEM;
+	s->tseq[s->n_tseq] = (struct tseq){ .topic = t, .seq = seq };
+	*ret = &s->tseq[s->n_tseq++];
+	return 0;
+}
+
 int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
 			 store_body_fn body_fn, void *ud, uint64_t *ret_gseq, uint64_t *ret_seq,
 			 char **ret_body)
@@ -585,61 +690,42 @@ int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
 	if (!topic || !*topic || !body_fn)
 		return -EINVAL;
 	bool outer = !s->in_tx;
-	/* Inside the caller's transaction a savepoint, prepared once: appends are hot. */
-	int r = outer ? exec(s, "BEGIN IMMEDIATE") : step_done(s, stmt(s, ST_SAVEPOINT), "savepoint");
+	/* Outside a transaction: one of its own. Inside: one INSERT; the counters are
+	 * written once at commit, and a failure makes the caller roll back the whole. */
+	int r = outer ? begin_raw(s) : 0;
 	if (r < 0)
 		return r;
 	char *body = NULL;
-	int64_t high = 0;
-	uint64_t seq = 0;
-	sqlite3_stmt *q = stmt(s, ST_GET_HIGH);
-	if (!q) {
-		r = -EIO;
+	struct tseq *ts = NULL;
+	if ((r = topic_seq_cached(s, topic, &ts)) < 0)
 		goto undo;
-	}
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		high = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW) {
-		r = fail(s, rc, "read gseq");
-		goto undo;
-	}
-	if ((r = topic_seq_get(s, topic, &seq)) < 0)
-		goto undo;
-	uint64_t gseq = (uint64_t)high + 1;
-	seq++;
+	uint64_t gseq = s->high + 1;
+	uint64_t seq = ts->seq + 1;
 	body = body_fn(ud, gseq, seq);
 	if (!body) {
 		r = -ENOMEM;
 		snprintf(s->err, sizeof(s->err), "cannot serialise the message body");
 		goto undo;
 	}
-	int64_t bytes = (int64_t)(strlen(body) + strlen(topic) + 8);
-	if (!(q = stmt(s, ST_INSERT))) {
+	size_t blen = strlen(body);
+	int64_t bytes = (int64_t)(blen + strlen(topic) + 8);
+	sqlite3_stmt *q = stmt(s, ST_INSERT);
+	if (!q) {
 		r = -EIO;
 		goto undo;
 	}
 	sqlite3_bind_int64(q, 1, (int64_t)gseq);
 	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, (int64_t)seq);
-	sqlite3_bind_text(q, 4, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, body, (int)blen, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 5, now_ms);
 	sqlite3_bind_int64(q, 6, bytes);
 	if ((r = step_done(s, q, "append to journal")) < 0)
 		goto undo;
-	if (!(q = stmt(s, ST_SET_HIGH))) {
-		r = -EIO;
-		goto undo;
-	}
-	sqlite3_bind_int64(q, 1, (int64_t)gseq);
-	if ((r = step_done(s, q, "write gseq")) < 0)
-		goto undo;
-	if ((r = topic_seq_put(s, topic, seq)) < 0)
-		goto undo;
-	if ((r = outer ? exec(s, "COMMIT") : step_done(s, stmt(s, ST_RELEASE), "release")) < 0)
-		goto undo;
 	s->high = gseq;
+	ts->seq = seq;
+	if (outer && (r = commit_raw(s)) < 0)
+		goto undo;
 	s->bytes += bytes;
 	if (ret_gseq)
 		*ret_gseq = gseq;
@@ -652,13 +738,8 @@ int store_journal_append(struct store *s, const char *topic, int64_t now_ms,
 	return 0;
 undo:
 	free(body);
-	if (!sqlite3_get_autocommit(s->db)) {
-		if (outer)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		else
-			sqlite3_exec(s->db, "ROLLBACK TO journal_append; RELEASE journal_append",
-				     NULL, NULL, NULL);
-	}
+	if (outer)
+		rollback_raw(s);
 	return r;
 }
 

@@ -47,6 +47,9 @@ struct sched *sched_free(struct sched *s);
  * updates; keeps the timing of unchanged sources. */
 int sched_apply(struct sched *s);
 void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing);
+/* The configuration of a source by name, from the scheduler's hash (cfg_find_source
+ * scans: too slow with 100,000 sources); NULL when it is not configured. */
+const struct cfg_source *sched_source_cfg(struct daemon *d, const char *name);
 /* fetch done callback (ctx = struct daemon *). */
 void sched_fetch_done(const struct fetch_result *r, void *ctx);
 /* One source as the scheduler sees it (strings borrowed for the call). */
