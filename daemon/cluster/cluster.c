@@ -52,7 +52,7 @@ struct cmember {
 	uint64_t seq;            /* 0: empty slot */
 	int64_t at_ms;
 	struct ckey key;
-	char *claim_id, *source, *speaker, *stance, *published;
+	char *claim_id, *source, *speaker, *stance, *published, *url;
 	struct cclust *cl;
 };
 
@@ -214,6 +214,7 @@ static void member_clear(struct cmember *m)
 	free(m->speaker);
 	free(m->stance);
 	free(m->published);
+	free(m->url);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -402,10 +403,11 @@ static json_t *clust_json(const struct clusterer *c, const struct cclust *k, con
 		const struct cmember *m = slot_of(c, k->mem[i]);
 		if (!m)
 			continue;
-		json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o}", "claim_id", m->claim_id, "source",
-				      jstr_or_null(m->source), "speaker", jstr_or_null(m->speaker),
-				      "stance", jstr_or_null(m->stance), "proposition", m->key.prop,
-				      "published", jstr_or_null(m->published));
+		json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "claim_id", m->claim_id,
+				      "source", jstr_or_null(m->source), "speaker",
+				      jstr_or_null(m->speaker), "stance", jstr_or_null(m->stance),
+				      "proposition", m->key.prop, "published",
+				      jstr_or_null(m->published), "url", jstr_or_null(m->url));
 		if (!o || json_array_append_new(members, o) < 0)
 			goto oom;
 	}
@@ -569,6 +571,7 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 	nm.speaker = xstrdup(spk);
 	nm.stance = xstrdup(jstr(claim, "stance"));
 	nm.published = xstrdup(jstr(claim, "published"));
+	nm.url = xstrdup(jstr(claim, "url"));
 	nm.at_ms = at_ms;
 
 	/* candidates: claims sharing a token, newest first per token */

@@ -188,6 +188,8 @@ struct run {
 	bool updates;
 	int64_t last_ms;
 	unsigned long nclaims;
+	json_t *latest;          /* cluster id -> its latest state, first seen first */
+	json_t *order;           /* cluster ids, first seen first */
 };
 
 static int feed_claim(struct run *rn, json_t *claim, int64_t t_ms)
@@ -210,11 +212,18 @@ static int feed_claim(struct run *rn, json_t *claim, int64_t t_ms)
 		return r;
 	rn->nclaims++;
 	int st = 0;
-	if (rn->updates) {
-		size_t i;
-		json_t *u;
-		json_array_foreach(ups, i, u)
+	size_t i;
+	json_t *u;
+	json_array_foreach(ups, i, u) {
+		if (rn->updates) {
 			st |= print_json(u);
+			continue;
+		}
+		/* clusters that leave the window are printed too: keep every latest state */
+		const char *id = json_string_value(json_object_get(u, "cluster"));
+		if (!json_object_get(rn->latest, id))
+			json_array_append_new(rn->order, json_string(id));
+		json_object_set(rn->latest, id, u);
 	}
 	json_decref(ups);
 	return st ? -EIO : 0;
@@ -337,7 +346,11 @@ int ctl_cluster(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (clusterer_new(&co, &rn.cl) < 0) {
+	rn.latest = json_object();
+	rn.order = json_array();
+	if (!rn.latest || !rn.order || clusterer_new(&co, &rn.cl) < 0) {
+		json_decref(rn.latest);
+		json_decref(rn.order);
 		fprintf(stderr, "claimctl cluster: out of memory\n");
 		return 1;
 	}
@@ -439,16 +452,17 @@ free_arts:
 	claims_free(ctx);
 done:
 	if (!rn.updates) {
-		json_t *all = clusterer_dump(rn.cl);
 		size_t i;
-		json_t *u;
-		json_array_foreach(all, i, u) {
+		json_t *id;
+		json_array_foreach(rn.order, i, id) {
+			json_t *u = json_object_get(rn.latest, json_string_value(id));
 			if (json_integer_value(json_object_get(u, "n_members")) >= min_members &&
 			    print_json(u))
 				status = 1;
 		}
-		json_decref(all);
 	}
+	json_decref(rn.latest);
+	json_decref(rn.order);
 	clusterer_free(rn.cl);
 	if (fflush(stdout) != 0)
 		status = 1;
