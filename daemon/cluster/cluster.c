@@ -503,7 +503,26 @@ struct cand {
 	const char *rule;        /* contradiction rule, or NULL */
 	double cscore;
 	const struct cmember *cby; /* the member it contradicts */
+	bool tconflict;          /* a member's time is another: no contradiction with it */
 };
+
+/* Members of two clusters whose times are far apart: not the same event. */
+static bool time_conflict(const struct clusterer *c, const struct cclust *a, const struct cclust *b)
+{
+	size_t a0 = a->nmem > CLUSTER_MAX_LISTED ? a->nmem - CLUSTER_MAX_LISTED : 0;
+	size_t b0 = b->nmem > CLUSTER_MAX_LISTED ? b->nmem - CLUSTER_MAX_LISTED : 0;
+	for (size_t i = a0; i < a->nmem; i++) {
+		const struct cmember *x = slot_of(c, a->mem[i]);
+		if (!x || !x->key.ntime)
+			continue;
+		for (size_t j = b0; j < b->nmem; j++) {
+			const struct cmember *y = slot_of(c, b->mem[j]);
+			if (y && csim_time(&x->key, &y->key) == -1)
+				return true;
+		}
+	}
+	return false;
+}
 
 static void compare(const struct ckey *k, const struct cmember *m, struct cand *cd)
 {
@@ -513,32 +532,42 @@ static void compare(const struct ckey *k, const struct cmember *m, struct cand *
 	int q = csim_quantities(k, o);
 	int p = csim_predicates(k, o);
 	int t = csim_time(k, o);
-	/* the primary predicates differ: a different event told with some shared words */
-	bool pmain = k->npred && o->npred && k->pred[0] == o->pred[0];
+	size_t w = csim_shared_words(k, o);
+	if (t == -1)
+		cd->tconflict = true;
+	/* both have a predicate: the main ones must agree (the same event) */
+	bool pboth = k->npred && o->npred;
+	bool pmain = pboth && k->pred[0] == o->pred[0];
+	/* the same entities (the smaller set within the other), or none and close wording */
+	bool ents = csim_entities_overlap(k, o) >= QTY_ENT_MIN || (!k->nent && !o->nent && w >= 1) ||
+		    ((!k->nent || !o->nent) && w >= 2);
+	/* the same predicate, or none on either side and the same counted things */
+	bool preds = pmain || (!k->npred && !o->npred && w >= 2);
+	bool qlink = q == -1 && preds && ents && t != -1 && j >= QTY_TOK_MIN && w >= 1 &&
+		     k->spec == o->spec;
+	(void)e;
 	if (k->neg == o->neg) {
-		if (q != -1 && p != -1 && !(t == -1 && j < 0.6)) {
+		if (q != -1 && (!pboth || pmain) && !(t == -1 && j < 0.6)) {
 			double s = j + (q == 1 ? 0.12 : 0) + (e >= 0.5 ? 0.05 : 0) + (pmain ? 0.05 : 0);
 			if (s >= JOIN_MIN && s > cd->join)
 				cd->join = s;
 		}
-		if (q == -1 && pmain && e >= QTY_ENT_MIN && t != -1 && j >= QTY_TOK_MIN &&
-		    j > cd->cscore) {
+		if (qlink && j > cd->cscore) {
 			cd->rule = "quantity";
 			cd->cscore = j;
 			cd->cby = m;
 		}
-	} else {
-		if (q == -1 && pmain && e >= QTY_ENT_MIN && t != -1 && j >= QTY_TOK_MIN) {
-			if (j > cd->cscore) {
-				cd->rule = "quantity";
-				cd->cscore = j;
-				cd->cby = m;
-			}
-		} else if (j >= DENY_MIN && p != -1 && t != -1 && (e > 0 || p == 1) && j > cd->cscore) {
-			cd->rule = "denial";
+	} else if (qlink) {
+		if (j > cd->cscore) {
+			cd->rule = "quantity";
 			cd->cscore = j;
 			cd->cby = m;
 		}
+	} else if (j >= DENY_MIN && p != -1 && t != -1 && w >= 1 &&
+		   (csim_entities_all(k, o) > 0 || p == 1) && j > cd->cscore) {
+		cd->rule = "denial";
+		cd->cscore = j;
+		cd->cby = m;
 	}
 }
 
@@ -656,7 +685,7 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 	json_t *others = json_array();
 	for (size_t i = 0; i < ncd; i++) {
 		struct cand *x = &cd[i];
-		if (x->cl == home || !x->rule)
+		if (x->cl == home || !x->rule || x->tconflict || time_conflict(c, home, x->cl))
 			continue;
 		if (clust_add_link(home, x->cl->id, x->cby, x->rule) < 0 ||
 		    clust_add_link(x->cl, home->id, slot, x->rule) < 0)

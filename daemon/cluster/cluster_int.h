@@ -28,7 +28,8 @@ enum { QC_COUNT = 0, QC_PERCENT, QC_MONEY, QC_DURATION, QC_MEASURE };
 
 struct cqty {
 	double value, lo, hi;   /* the interval the qualifier allows */
-	uint32_t unit;          /* hash of the unit for money, durations and measures */
+	uint32_t unit;          /* hash of the unit; for counts the counted noun, 0 when generic */
+	uint32_t scope;         /* the entity inside the quantity ("three Armenian soldiers"), 0 */
 	uint8_t cls;
 	bool synthetic;         /* "no casualties", "nobody": a count of 0 */
 };
@@ -39,6 +40,9 @@ struct ckey {
 	size_t ntok;
 	uint32_t ent[CK_MAX_ENT];       /* sorted, unique hashes of canonical names */
 	size_t nent;
+	uint32_t ent_all[CK_MAX_ENT];   /* the claim's entities, speaker's included */
+	size_t nent_all;
+	size_t nwords;                  /* content words (TK_WORD tokens) */
 	struct cqty q[CK_MAX_QTY];
 	size_t nq;
 	char time[CK_MAX_TIME][24];     /* resolved values, as the extractor gives them */
@@ -47,6 +51,7 @@ struct ckey {
 	size_t npred;
 	bool neg;                       /* negated or denied */
 	bool deny;                      /* the stance is deny */
+	bool spec;                      /* the stance is speculate: a forecast, a possibility */
 	uint32_t mh[CLUSTER_MINHASH];
 };
 
@@ -59,8 +64,13 @@ const char *ckey_pred_name(int cls);
 
 /* Weighted Jaccard of the token sets (entities and predicates weigh more). */
 double csim_tokens(const struct ckey *a, const struct ckey *b);
-/* Jaccard of the entity sets (0 when either is empty). */
+/* Jaccard of the entity sets (0 when either is empty); _all: with the speakers' entities. */
 double csim_entities(const struct ckey *a, const struct ckey *b);
+double csim_entities_all(const struct ckey *a, const struct ckey *b);
+/* Overlap coefficient of the entity sets: shared / the smaller set (0 when either is empty). */
+double csim_entities_overlap(const struct ckey *a, const struct ckey *b);
+/* Content words both have. */
+size_t csim_shared_words(const struct ckey *a, const struct ckey *b);
 /* MinHash estimate of the Jaccard of the token sets. */
 double csim_minhash(const struct ckey *a, const struct ckey *b);
 /* Quantities: 1 when some class both have agrees (intervals meet), -1 when a class both

@@ -36,8 +36,8 @@ uint32_t ck_hash(const char *s, size_t n, unsigned kind)
 /* In rank order: the first class found in a proposition is its predicate. Event classes
  * come before the movements of a figure (raise, fall), so "the death toll rose" is kill. */
 static const char *const pred_names[] = {
-	"kill", "injure", "arrest", "sentence", "charge", "release", "attack", "send",
-	"evacuate", "resign", "acquire", "fine", "approve", "ban", "elect", "close", "sue",
+	"kill", "injure", "arrest", "appeal", "sentence", "charge", "steal", "release", "attack",
+	"send", "evacuate", "resign", "acquire", "fine", "approve", "ban", "elect", "close", "sue",
 	"recall", "deny", "raise", "fall",
 };
 enum { NPRED = sizeof(pred_names) / sizeof(pred_names[0]) };
@@ -57,68 +57,74 @@ static const struct { const char *w; int8_t cls; } verb_forms[] = {
 	{ "arrest", 2 }, { "arrested", 2 }, { "arrests", 2 }, { "arresting", 2 },
 	{ "detained", 2 }, { "detain", 2 }, { "detention", 2 }, { "apprehended", 2 },
 	{ "custody", 2 },
+	/* appeal */
+	{ "appeal", 3 }, { "appealed", 3 }, { "appeals", 3 }, { "appealing", 3 },
 	/* sentence */
-	{ "sentenced", 3 }, { "sentence", 3 }, { "sentences", 3 }, { "sentencing", 3 },
-	{ "jailed", 3 }, { "jail", 3 }, { "imprisoned", 3 }, { "imprisonment", 3 },
-	{ "convicted", 3 }, { "conviction", 3 }, { "guilty", 3 }, { "prison", 3 },
+	{ "sentenced", 4 }, { "sentence", 4 }, { "sentences", 4 }, { "sentencing", 4 },
+	{ "jailed", 4 }, { "jail", 4 }, { "imprisoned", 4 }, { "imprisonment", 4 },
+	{ "convicted", 4 }, { "conviction", 4 }, { "guilty", 4 }, { "prison", 4 },
 	/* charge */
-	{ "charged", 4 }, { "indicted", 4 }, { "indictment", 4 }, { "prosecuted", 4 },
+	{ "charged", 5 }, { "indicted", 5 }, { "indictment", 5 }, { "prosecuted", 5 },
+	/* steal */
+	{ "stole", 6 }, { "stolen", 6 }, { "steal", 6 }, { "stealing", 6 }, { "embezzled", 6 },
+	{ "embezzling", 6 }, { "embezzlement", 6 }, { "misappropriated", 6 },
+	{ "misappropriating", 6 }, { "looted", 6 }, { "looting", 6 }, { "siphoned", 6 },
 	/* release */
-	{ "released", 5 }, { "freed", 5 }, { "release", 5 }, { "freeing", 5 }, { "swap", 5 },
-	{ "swapped", 5 }, { "exchanged", 5 }, { "exchange", 5 },
+	{ "released", 7 }, { "freed", 7 }, { "release", 7 }, { "freeing", 7 }, { "swap", 7 },
+	{ "swapped", 7 }, { "exchanged", 7 }, { "exchange", 7 },
 	/* attack */
-	{ "attacked", 6 }, { "attack", 6 }, { "attacks", 6 }, { "struck", 6 }, { "strike", 6 },
-	{ "strikes", 6 }, { "shelled", 6 }, { "shelling", 6 }, { "bombed", 6 }, { "bombing", 6 },
-	{ "raid", 6 }, { "raided", 6 }, { "airstrike", 6 }, { "airstrikes", 6 }, { "hit", 6 },
-	{ "stormed", 6 }, { "ambushed", 6 }, { "ambush", 6 }, { "explosion", 6 }, { "blast", 6 },
+	{ "attacked", 8 }, { "attack", 8 }, { "attacks", 8 }, { "struck", 8 }, { "strike", 8 },
+	{ "strikes", 8 }, { "shelled", 8 }, { "shelling", 8 }, { "bombed", 8 }, { "bombing", 8 },
+	{ "raid", 8 }, { "raided", 8 }, { "airstrike", 8 }, { "airstrikes", 8 }, { "hit", 8 },
+	{ "stormed", 8 }, { "ambushed", 8 }, { "ambush", 8 }, { "explosion", 8 }, { "blast", 8 },
 	/* send */
-	{ "sent", 7 }, { "send", 7 }, { "sends", 7 }, { "sending", 7 }, { "shipped", 7 },
-	{ "ship", 7 }, { "shipping", 7 }, { "supplied", 7 }, { "supply", 7 }, { "supplying", 7 },
-	{ "delivered", 7 }, { "deliver", 7 }, { "delivery", 7 }, { "deliveries", 7 },
-	{ "transferred", 7 }, { "provided", 7 }, { "donated", 7 }, { "exported", 7 },
+	{ "sent", 9 }, { "send", 9 }, { "sends", 9 }, { "sending", 9 }, { "shipped", 9 },
+	{ "ship", 9 }, { "shipping", 9 }, { "supplied", 9 }, { "supply", 9 }, { "supplying", 9 },
+	{ "delivered", 9 }, { "deliver", 9 }, { "delivery", 9 }, { "deliveries", 9 },
+	{ "transferred", 9 }, { "provided", 9 }, { "donated", 9 }, { "exported", 9 },
 	/* evacuate */
-	{ "evacuated", 8 }, { "evacuate", 8 }, { "evacuation", 8 }, { "evacuations", 8 },
-	{ "displaced", 8 }, { "fled", 8 }, { "homeless", 8 },
+	{ "evacuated", 10 }, { "evacuate", 10 }, { "evacuation", 10 }, { "evacuations", 10 },
+	{ "displaced", 10 }, { "fled", 10 }, { "homeless", 10 },
 	/* resign */
-	{ "resigned", 9 }, { "resign", 9 }, { "resigns", 9 }, { "resignation", 9 },
-	{ "quit", 9 }, { "quits", 9 }, { "stepped", 9 }, { "step", 9 },
+	{ "resigned", 11 }, { "resign", 11 }, { "resigns", 11 }, { "resignation", 11 },
+	{ "quit", 11 }, { "quits", 11 }, { "stepped", 11 }, { "step", 11 },
 	/* acquire */
-	{ "acquire", 10 }, { "acquired", 10 }, { "acquires", 10 }, { "acquisition", 10 },
-	{ "buy", 10 }, { "bought", 10 }, { "buying", 10 }, { "purchase", 10 },
-	{ "purchased", 10 }, { "takeover", 10 }, { "merger", 10 }, { "merge", 10 },
+	{ "acquire", 12 }, { "acquired", 12 }, { "acquires", 12 }, { "acquisition", 12 },
+	{ "buy", 12 }, { "bought", 12 }, { "buying", 12 }, { "purchase", 12 },
+	{ "purchased", 12 }, { "takeover", 12 }, { "merger", 12 }, { "merge", 12 },
 	/* fine */
-	{ "fined", 11 }, { "fine", 11 }, { "fines", 11 }, { "penalty", 11 }, { "penalised", 11 },
-	{ "penalized", 11 },
+	{ "fined", 13 }, { "fine", 13 }, { "fines", 13 }, { "penalty", 13 }, { "penalised", 13 },
+	{ "penalized", 13 },
 	/* approve */
-	{ "approved", 12 }, { "approve", 12 }, { "approves", 12 }, { "approval", 12 },
-	{ "ratified", 12 }, { "passed", 12 }, { "adopted", 12 }, { "authorised", 12 },
-	{ "authorized", 12 },
+	{ "approved", 14 }, { "approve", 14 }, { "approves", 14 }, { "approval", 14 },
+	{ "ratified", 14 }, { "passed", 14 }, { "adopted", 14 }, { "authorised", 14 },
+	{ "authorized", 14 },
 	/* ban */
-	{ "banned", 13 }, { "ban", 13 }, { "bans", 13 }, { "prohibited", 13 },
-	{ "suspended", 13 }, { "halted", 13 },
+	{ "banned", 15 }, { "ban", 15 }, { "bans", 15 }, { "prohibited", 15 },
+	{ "suspended", 15 }, { "halted", 15 },
 	/* elect */
-	{ "elected", 14 }, { "won", 14 }, { "win", 14 }, { "wins", 14 }, { "victory", 14 },
-	{ "election", 14 },
+	{ "elected", 16 }, { "won", 16 }, { "win", 16 }, { "wins", 16 }, { "victory", 16 },
+	{ "election", 16 },
 	/* close */
-	{ "closed", 15 }, { "shut", 15 }, { "shutdown", 15 }, { "closure", 15 },
+	{ "closed", 17 }, { "shut", 17 }, { "shutdown", 17 }, { "closure", 17 },
 	/* sue */
-	{ "sued", 16 }, { "sue", 16 }, { "sues", 16 }, { "lawsuit", 16 },
+	{ "sued", 18 }, { "sue", 18 }, { "sues", 18 }, { "lawsuit", 18 },
 	/* recall */
-	{ "recalled", 17 }, { "recall", 17 }, { "recalls", 17 },
+	{ "recalled", 19 }, { "recall", 19 }, { "recalls", 19 },
 	/* deny */
-	{ "denied", 18 }, { "deny", 18 }, { "denies", 18 }, { "rejected", 18 }, { "refuted", 18 },
+	{ "denied", 20 }, { "deny", 20 }, { "denies", 20 }, { "rejected", 20 }, { "refuted", 20 },
 	/* raise */
-	{ "raised", 19 }, { "raise", 19 }, { "raises", 19 }, { "raising", 19 }, { "rose", 19 },
-	{ "rise", 19 }, { "rises", 19 }, { "risen", 19 }, { "rising", 19 }, { "increased", 19 },
-	{ "increase", 19 }, { "increases", 19 }, { "hiked", 19 }, { "hike", 19 },
-	{ "climbed", 19 }, { "jumped", 19 }, { "surged", 19 }, { "soared", 19 }, { "grew", 19 },
-	{ "gained", 19 }, { "boosted", 19 }, { "higher", 19 },
+	{ "raised", 21 }, { "raise", 21 }, { "raises", 21 }, { "raising", 21 }, { "rose", 21 },
+	{ "rise", 21 }, { "rises", 21 }, { "risen", 21 }, { "rising", 21 }, { "increased", 21 },
+	{ "increase", 21 }, { "increases", 21 }, { "hiked", 21 }, { "hike", 21 },
+	{ "climbed", 21 }, { "jumped", 21 }, { "surged", 21 }, { "soared", 21 }, { "grew", 21 },
+	{ "gained", 21 }, { "boosted", 21 }, { "higher", 21 },
 	/* fall */
-	{ "fell", 20 }, { "fall", 20 }, { "falls", 20 }, { "fallen", 20 }, { "falling", 20 },
-	{ "dropped", 20 }, { "drop", 20 }, { "declined", 20 }, { "decline", 20 }, { "cut", 20 },
-	{ "cuts", 20 }, { "lowered", 20 }, { "slumped", 20 }, { "plunged", 20 },
-	{ "decreased", 20 }, { "decrease", 20 }, { "shrank", 20 }, { "contracted", 20 },
-	{ "slashed", 20 }, { "reduced", 20 }, { "lower", 20 },
+	{ "fell", 22 }, { "fall", 22 }, { "falls", 22 }, { "fallen", 22 }, { "falling", 22 },
+	{ "dropped", 22 }, { "drop", 22 }, { "declined", 22 }, { "decline", 22 }, { "cut", 22 },
+	{ "cuts", 22 }, { "lowered", 22 }, { "slumped", 22 }, { "plunged", 22 },
+	{ "decreased", 22 }, { "decrease", 22 }, { "shrank", 22 }, { "contracted", 22 },
+	{ "slashed", 22 }, { "reduced", 22 }, { "lower", 22 },
 };
 
 const char *ckey_pred_name(int cls)
@@ -126,10 +132,29 @@ const char *ckey_pred_name(int cls)
 	return cls >= 0 && cls < NPRED ? pred_names[cls] : NULL;
 }
 
+static size_t stem(const char *w, size_t n, char *out, size_t cap);
+
+#define NFORMS (sizeof(verb_forms) / sizeof(verb_forms[0]))
+static char form_stems[NFORMS][24];
+static bool form_stems_ready;
+
+/* Exact forms first, then the stem ("recalling" meets "recall"). */
 static int verb_class_n(const char *w, size_t n)
 {
-	for (size_t i = 0; i < sizeof(verb_forms) / sizeof(verb_forms[0]); i++)
+	for (size_t i = 0; i < NFORMS; i++)
 		if (strlen(verb_forms[i].w) == n && !strncasecmp(verb_forms[i].w, w, n))
+			return verb_forms[i].cls;
+	if (n < 5 || n > 22)
+		return -1;
+	if (!form_stems_ready) {
+		for (size_t i = 0; i < NFORMS; i++)
+			stem(verb_forms[i].w, strlen(verb_forms[i].w), form_stems[i], sizeof(form_stems[i]));
+		form_stems_ready = true;
+	}
+	char st[24];
+	stem(w, n, st, sizeof(st));
+	for (size_t i = 0; i < NFORMS; i++)
+		if (!strcmp(form_stems[i], st))
 			return verb_forms[i].cls;
 	return -1;
 }
@@ -632,6 +657,35 @@ static bool is_negator(const char *w, size_t n)
 	return false;
 }
 
+static bool is_subordinator(const char *w, size_t n)
+{
+	static const char *const sub[] = { "if", "unless", "whether", "because", "although",
+					   "though", "until", "lest", "otherwise" };
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (strlen(sub[i]) == n && !strncasecmp(w, sub[i], n))
+			return true;
+	return false;
+}
+
+/* The counted noun of a count's unit ("Armenian soldiers" -> soldier), folded with the
+ * synonyms; 0 for generic nouns (people, casualties, deaths) that any count may have. */
+static uint32_t count_noun(const char *unit)
+{
+	if (!unit || !*unit)
+		return 0;
+	const char *last = strrchr(unit, ' ');
+	last = last ? last + 1 : unit;
+	size_t n = strlen(last);
+	if (verb_class_n(last, n) >= 0)
+		return 0;
+	char st[48];
+	stem(last, n, st, sizeof(st));
+	const char *sy = synonym(st);
+	if (!strcmp(sy, "people") || !strcmp(sy, "peopl") || !strcmp(sy, "victim") || !sy[0])
+		return 0;
+	return ck_hash(sy, strlen(sy), 0);
+}
+
 void ckey_clear(struct ckey *k)
 {
 	if (!k)
@@ -659,6 +713,7 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 	const char *stance = jstr(claim, "stance");
 	k->deny = stance && !strcmp(stance, "deny");
 	k->neg = k->deny;
+	k->spec = stance && !strcmp(stance, "speculate");
 
 	struct word w[MAX_WORDS];
 	size_t nw = split_words(p, w, MAX_WORDS);
@@ -666,12 +721,20 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 	/* entities named in the proposition: their words are consumed */
 	size_t i;
 	const json_t *e;
+	struct { size_t a0, a1; uint32_t h; } span[CK_MAX_ENT];
+	size_t nspan = 0;
 	json_array_foreach(json_object_get(claim, "entities"), i, e) {
 		const char *text = jstr(e, "text"), *name = jstr(e, "name");
 		if (!name)
 			name = text;
 		if (!text || !name)
 			continue;
+		uint32_t h = ck_hash(name, strlen(name), TK_ENT);
+		bool dup_all = false;
+		for (size_t j = 0; j < k->nent_all; j++)
+			dup_all |= k->ent_all[j] == h;
+		if (!dup_all && k->nent_all < CK_MAX_ENT)
+			k->ent_all[k->nent_all++] = h;
 		const char *at = find_ci(p, text, -1);
 		if (!at)
 			continue;
@@ -679,7 +742,12 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 		for (size_t j = 0; j < nw; j++)
 			if (w[j].off >= a0 && w[j].off < a1)
 				w[j].used = true;
-		uint32_t h = ck_hash(name, strlen(name), TK_ENT);
+		if (nspan < CK_MAX_ENT) {
+			span[nspan].a0 = a0;
+			span[nspan].a1 = a1;
+			span[nspan].h = h;
+			nspan++;
+		}
 		bool dup = false;
 		for (size_t j = 0; j < k->nent; j++)
 			dup |= k->ent[j] == h;
@@ -691,18 +759,26 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 			json_array_append_new(ents_out, json_string(name));
 	}
 	k->nent = uniq(k->ent, k->nent);
+	k->nent_all = uniq(k->ent_all, k->nent_all);
 
 	/* quantities named in the proposition */
 	json_array_foreach(json_object_get(claim, "quantities"), i, e) {
 		const char *text = jstr(e, "text");
 		json_t *v = json_object_get(e, "value");
-		if (!text || !json_is_number(v) || k->nq >= CK_MAX_QTY || !strstr(p, text))
+		const char *at = text ? strstr(p, text) : NULL;
+		if (!at || !json_is_number(v) || k->nq >= CK_MAX_QTY)
 			continue;
 		struct cqty *q = &k->q[k->nq++];
 		q->value = json_number_value(v);
 		json_t *vm = json_object_get(e, "value_max");
 		qty_interval(q, jstr(e, "qualifier"), json_is_number(vm) ? json_number_value(vm) : 0);
 		q->cls = qty_class(jstr(e, "unit"), &q->unit);
+		if (q->cls == QC_COUNT)
+			q->unit = count_noun(jstr(e, "unit"));
+		size_t q0 = (size_t)(at - p), q1 = q0 + strlen(text);
+		for (size_t j = 0; j < nspan; j++)
+			if (span[j].a0 >= q0 && span[j].a1 <= q1)
+				q->scope = span[j].h;
 		char num[48];
 		double r = q->value;
 		if (r != 0) { /* two significant digits: "1.2 million" and "1,213,000" meet */
@@ -714,22 +790,43 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 	}
 
 	/* words: negators, verb classes, content words */
-	bool zero = false;
+	bool zero = false, sub = false;
+	uint32_t zunit = 0, zscope = 0;
 	for (size_t j = 0; j < nw; j++) {
 		const char *s = p + w[j].off;
 		size_t n = w[j].len;
+		/* a negation in a condition or a subordinate clause does not negate the claim */
+		if (is_subordinator(s, n))
+			sub = true;
 		if (is_negator(s, n)) {
-			k->neg = true;
-			if (!strncasecmp(s, "no", n) || !strncasecmp(s, "nobody", n) ||
-			    !strncasecmp(s, "none", n) || !strncasecmp(s, "zero", n))
+			if (!sub)
+				k->neg = true;
+			if (!sub && (!strncasecmp(s, "no", n) || !strncasecmp(s, "nobody", n) ||
+				     !strncasecmp(s, "none", n) || !strncasecmp(s, "zero", n))) {
 				zero = true;
+				/* "no Azerbaijani soldiers": the entity and the noun after it */
+				size_t a = w[j].off + n + 1;
+				for (size_t m = 0; m < nspan; m++)
+					if (span[m].a0 == a)
+						zscope = span[m].h;
+				for (size_t m = j + 1; m < nw && m < j + 4; m++)
+					if (!w[m].used) {
+						char nb[48];
+						size_t l = w[m].len < sizeof(nb) - 1 ? w[m].len : sizeof(nb) - 1;
+						memcpy(nb, p + w[m].off, l);
+						nb[l] = 0;
+						zunit = count_noun(nb);
+						break;
+					}
+			}
 			continue;
 		}
 		/* n't: "didn't" splits into "didn" and "t" */
 		if (n == 1 && (s[0] == 't' || s[0] == 'T') && j > 0 && w[j - 1].len > 1 &&
 		    tolower((unsigned char)p[w[j - 1].off + w[j - 1].len - 1]) == 'n' &&
 		    w[j].off == w[j - 1].off + w[j - 1].len + 1) {
-			k->neg = true;
+			if (!sub)
+				k->neg = true;
 			continue;
 		}
 		if (w[j].used)
@@ -765,6 +862,7 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 			continue;
 		const char *sy = synonym(st);
 		add_tok(k, ck_hash(sy, strlen(sy), TK_WORD));
+		k->nwords++;
 		if (words_out)
 			json_array_append_new(words_out, json_string(sy));
 	}
@@ -778,6 +876,8 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 			memset(q, 0, sizeof(*q));
 			q->cls = QC_COUNT;
 			q->synthetic = true;
+			q->unit = zunit;
+			q->scope = zscope;
 		}
 	}
 	/* ranks: the first class in table order is the predicate */
@@ -858,6 +958,52 @@ double csim_entities(const struct ckey *a, const struct ckey *b)
 	return (double)inter / (double)(a->nent + b->nent - inter);
 }
 
+double csim_entities_all(const struct ckey *a, const struct ckey *b)
+{
+	if (!a->nent_all || !b->nent_all)
+		return 0;
+	size_t i = 0, j = 0, inter = 0;
+	while (i < a->nent_all && j < b->nent_all) {
+		if (a->ent_all[i] < b->ent_all[j])
+			i++;
+		else if (b->ent_all[j] < a->ent_all[i])
+			j++;
+		else {
+			inter++;
+			i++;
+			j++;
+		}
+	}
+	return (double)inter / (double)(a->nent_all + b->nent_all - inter);
+}
+
+double csim_entities_overlap(const struct ckey *a, const struct ckey *b)
+{
+	if (!a->nent || !b->nent)
+		return 0;
+	double j = csim_entities(a, b);
+	/* from the Jaccard: shared = j (na + nb) / (1 + j) */
+	double shared = j * (double)(a->nent + b->nent) / (1 + j);
+	return shared / (double)(a->nent < b->nent ? a->nent : b->nent);
+}
+
+size_t csim_shared_words(const struct ckey *a, const struct ckey *b)
+{
+	size_t i = 0, j = 0, n = 0;
+	while (i < a->ntok && j < b->ntok) {
+		if (a->tok[i] < b->tok[j])
+			i++;
+		else if (b->tok[j] < a->tok[i])
+			j++;
+		else {
+			n += TK_KIND(a->tok[i]) == TK_WORD;
+			i++;
+			j++;
+		}
+	}
+	return n;
+}
+
 double csim_minhash(const struct ckey *a, const struct ckey *b)
 {
 	unsigned same = 0;
@@ -868,7 +1014,15 @@ double csim_minhash(const struct ckey *a, const struct ckey *b)
 
 static bool unit_same(const struct cqty *x, const struct cqty *y)
 {
-	return x->cls == y->cls && (x->cls == QC_COUNT || x->cls == QC_PERCENT || x->unit == y->unit);
+	if (x->cls != y->cls)
+		return false;
+	if (x->scope && y->scope && x->scope != y->scope)
+		return false; /* "three Armenian soldiers", "no Azerbaijani soldiers" */
+	if (x->cls == QC_PERCENT)
+		return true;
+	if (x->cls == QC_COUNT)
+		return !x->unit || !y->unit || x->unit == y->unit;
+	return x->unit == y->unit;
 }
 
 int csim_quantities(const struct ckey *a, const struct ckey *b)
@@ -897,18 +1051,49 @@ int csim_predicates(const struct ckey *a, const struct ckey *b)
 	return -1;
 }
 
+/* A resolved time ("2026", "2026-03", "2026-03-14", "2026-03-14T10:00:00Z", a range
+ * "2026-03-10/2026-03-14") as a range of days; false when it does not read as one. */
+static bool day_range(const char *v, int64_t *lo, int64_t *hi)
+{
+	int y = 0, m = 0, d = 0;
+	int n = sscanf(v, "%4d-%2d-%2d", &y, &m, &d);
+	if (n < 1 || y < 1000)
+		return false;
+	if (n == 1) {
+		*lo = y * 372LL;
+		*hi = *lo + 371;
+	} else if (n == 2) {
+		*lo = y * 372LL + (m - 1) * 31LL;
+		*hi = *lo + 30;
+	} else {
+		*lo = *hi = y * 372LL + (m - 1) * 31LL + (d - 1);
+	}
+	const char *slash = strchr(v, '/');
+	if (slash) {
+		int64_t l2, h2;
+		if (day_range(slash + 1, &l2, &h2) && h2 > *hi)
+			*hi = h2;
+	}
+	return true;
+}
+
+#define TIME_SLACK_DAYS 3   /* "Friday night" in one outlet, "Saturday" in the next */
+
 int csim_time(const struct ckey *a, const struct ckey *b)
 {
 	if (!a->ntime || !b->ntime)
 		return 0;
+	bool any = false;
 	for (size_t i = 0; i < a->ntime; i++)
 		for (size_t j = 0; j < b->ntime; j++) {
-			size_t la = strlen(a->time[i]), lb = strlen(b->time[j]);
-			size_t l = la < lb ? la : lb;
-			if (l >= 4 && !strncmp(a->time[i], b->time[j], l))
+			int64_t al, ah, bl, bh;
+			if (!day_range(a->time[i], &al, &ah) || !day_range(b->time[j], &bl, &bh))
+				continue;
+			any = true;
+			if (al <= bh + TIME_SLACK_DAYS && bl <= ah + TIME_SLACK_DAYS)
 				return 1;
 		}
-	return -1;
+	return any ? -1 : 0;
 }
 
 json_t *cluster_key_json(const json_t *claim)

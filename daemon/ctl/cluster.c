@@ -1,4 +1,4 @@
-/* ctl/cluster.c — `claimctl cluster [--updates] [--claims] [--min-members N] [--window DUR]
+/* ctl/cluster.c — `claimctl cluster [--updates|--keys] [--claims] [--min-members N] [--window DUR]
  * [--lexicon DIR] FILE...`.
  *
  * Takes: plain-text articles, one a file, with the header lines tests/eval.sh knows (a first
@@ -30,11 +30,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: claimctl cluster [--updates] [--claims] [--min-members N] [--window DUR] [--lexicon DIR] FILE...\n"
+	fprintf(f, "usage: claimctl cluster [--updates|--keys] [--claims] [--min-members N] [--window DUR] [--lexicon DIR] FILE...\n"
 		   "  Extracts the claims of plain-text articles (a first line \"URL: ...\" or\n"
 		   "  \"Published: DATE\" as in tests/eval.sh) and clusters them as the daemon does,\n"
 		   "  oldest article first; prints every cluster as a claimd.cluster/1 JSON line.\n"
 		   "  --updates         print each cluster update as it happens instead\n"
+		   "  --keys            print each claim's key (proposition, predicate, entities,\n"
+		   "                    quantities, time, words, signature) instead\n"
 		   "  --claims          input is claimd.claim/1 JSON lines (claimctl extract output)\n"
 		   "  --min-members N   print only clusters with at least N members (default 1)\n"
 		   "  --window DUR      the clustering window (default 72h): 90m, 72h, 3d\n"
@@ -186,6 +188,7 @@ static int print_json(json_t *j)
 struct run {
 	struct clusterer *cl;
 	bool updates;
+	bool keys;               /* --keys: print each claim's key instead */
 	int64_t last_ms;
 	unsigned long nclaims;
 	json_t *latest;          /* cluster id -> its latest state, first seen first */
@@ -202,6 +205,17 @@ static int feed_claim(struct run *rn, json_t *claim, int64_t t_ms)
 		if (p)
 			json_object_set_new(claim, "proposition", json_string(p));
 		free(p);
+	}
+	if (rn->keys) {
+		json_t *k = cluster_key_json(claim);
+		if (!k)
+			return -ENOMEM;
+		json_object_set(k, "claim_id", json_object_get(claim, "id"));
+		json_object_set(k, "url", json_object_get(claim, "url"));
+		json_object_set(k, "sentence", json_object_get(claim, "sentence"));
+		int st = print_json(k);
+		json_decref(k);
+		return st ? -EIO : 0;
 	}
 	if (t_ms < rn->last_ms)
 		t_ms = rn->last_ms;
@@ -296,6 +310,7 @@ int ctl_cluster(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "updates", no_argument, NULL, 'u' },
 		{ "claims", no_argument, NULL, 'c' },
+		{ "keys", no_argument, NULL, 'k' },
 		{ "min-members", required_argument, NULL, 'n' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "lexicon", required_argument, NULL, 'l' },
@@ -310,13 +325,16 @@ int ctl_cluster(int argc, char **argv)
 	char *endp;
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "ucn:w:l:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "uckn:w:l:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'u':
 			rn.updates = true;
 			break;
 		case 'c':
 			claims_in = true;
+			break;
+		case 'k':
+			rn.keys = true;
 			break;
 		case 'n':
 			min_members = strtol(optarg, &endp, 10);
@@ -451,7 +469,7 @@ free_arts:
 	EVP_MD_CTX_free(md);
 	claims_free(ctx);
 done:
-	if (!rn.updates) {
+	if (!rn.updates && !rn.keys) {
 		size_t i;
 		json_t *id;
 		json_array_foreach(rn.order, i, id) {
