@@ -25,6 +25,7 @@
 #define CAND_PER_TOKEN 256
 #define JOIN_MIN 0.42        /* same proposition: weighted token Jaccard, with bonuses */
 #define DENY_MIN 0.40        /* denial: the same proposition with opposite polarity */
+#define DENY_NOPRED_MIN 0.6 /* ... with no predicate to agree on: closer wording */
 #define QTY_TOK_MIN 0.25     /* quantity contradiction: related wording as well */
 #define QTY_ENT_MIN 0.5      /* ... and mostly the same entities */
 
@@ -53,6 +54,7 @@ struct cmember {
 	int64_t at_ms;
 	struct ckey key;
 	char *claim_id, *source, *speaker, *stance, *published, *url;
+	uint64_t origin;         /* hash of article id and sentence: two records of one sentence */
 	struct cclust *cl;
 };
 
@@ -524,9 +526,11 @@ static bool time_conflict(const struct clusterer *c, const struct cclust *a, con
 	return false;
 }
 
-static void compare(const struct ckey *k, const struct cmember *m, struct cand *cd)
+static void compare(const struct cmember *nm, const struct cmember *m, struct cand *cd)
 {
-	const struct ckey *o = &m->key;
+	const struct ckey *k = &nm->key, *o = &m->key;
+	/* the same sentence of one article, told twice (two speakers): never a contradiction */
+	bool twin = nm->origin && nm->origin == m->origin;
 	double j = csim_tokens(k, o);
 	double e = csim_entities(k, o);
 	int q = csim_quantities(k, o);
@@ -543,7 +547,7 @@ static void compare(const struct ckey *k, const struct cmember *m, struct cand *
 		    ((!k->nent || !o->nent) && w >= 2);
 	/* the same predicate, or none on either side and the same counted things */
 	bool preds = pmain || (!k->npred && !o->npred && w >= 2);
-	bool qlink = q == -1 && preds && ents && t != -1 && j >= QTY_TOK_MIN && w >= 1 &&
+	bool qlink = !twin && q == -1 && preds && ents && t != -1 && j >= QTY_TOK_MIN && w >= 1 &&
 		     k->spec == o->spec;
 	(void)e;
 	if (k->neg == o->neg) {
@@ -563,8 +567,9 @@ static void compare(const struct ckey *k, const struct cmember *m, struct cand *
 			cd->cscore = j;
 			cd->cby = m;
 		}
-	} else if (j >= DENY_MIN && p != -1 && t != -1 && w >= 1 &&
-		   (csim_entities_all(k, o) > 0 || p == 1) && j > cd->cscore) {
+	} else if (!twin && j >= DENY_MIN && t != -1 && w >= 1 &&
+		   (p == 1 || (p == 0 && j >= DENY_NOPRED_MIN && csim_entities_all(k, o) > 0)) &&
+		   j > cd->cscore) {
 		cd->rule = "denial";
 		cd->cscore = j;
 		cd->cby = m;
@@ -601,6 +606,10 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 	nm.stance = xstrdup(jstr(claim, "stance"));
 	nm.published = xstrdup(jstr(claim, "published"));
 	nm.url = xstrdup(jstr(claim, "url"));
+	{
+		const char *aid = jstr(claim, "article_id");
+		nm.origin = aid ? fnv64(aid) * 31 + fnv64(jstr(claim, "sentence")) : 0;
+	}
 	nm.at_ms = at_ms;
 
 	/* candidates: claims sharing a token, newest first per token */
@@ -649,7 +658,7 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 			cd[ncd].join = -1;
 			ncd++;
 		}
-		compare(&nm.key, m, &cd[j]);
+		compare(&nm, m, &cd[j]);
 	}
 	struct cand *best = NULL;
 	for (size_t i = 0; i < ncd; i++)

@@ -497,6 +497,17 @@ char *cluster_proposition(const char *sentence, const char *speaker, const char 
 			strip_tail_nominal(bs, &bn);
 		trim(&bs, &bn);
 		strip_lead(&as, &an);
+		/* "According to a lawmaker who attended the briefing, P": the relative clause
+		 * belongs to the speaker */
+		if (starts_word(as, an, "who") || starts_word(as, an, "which") ||
+		    starts_word(as, an, "whose")) {
+			const char *comma = memchr(as, ',', an);
+			if (comma) {
+				an -= (size_t)(comma + 1 - as);
+				as = comma + 1;
+				trim(&as, &an);
+			}
+		}
 		size_t bw = count_words(bs, bn), aw = count_words(as, an);
 		if (bw <= 2 && aw >= 2) {
 			out = as;
