@@ -24,8 +24,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR="$ROOT/tests/fixtures/clusters"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
-MIN_F1=${CLUSTER_MIN_F1:-0.80}
-MIN_CONTRA=${CLUSTER_MIN_CONTRA:-0.75}
+MIN_F1=${CLUSTER_MIN_F1:-0.90}
+MIN_CONTRA=${CLUSTER_MIN_CONTRA:-0.85}
 
 if [ ! -x "$CLAIMCTL" ]; then
 	echo "eval_cluster: $CLAIMCTL not built" >&2

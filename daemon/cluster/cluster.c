@@ -515,11 +515,11 @@ static bool time_conflict(const struct clusterer *c, const struct cclust *a, con
 	size_t b0 = b->nmem > CLUSTER_MAX_LISTED ? b->nmem - CLUSTER_MAX_LISTED : 0;
 	for (size_t i = a0; i < a->nmem; i++) {
 		const struct cmember *x = slot_of(c, a->mem[i]);
-		if (!x || !x->key.ntime)
+		if (!x)
 			continue;
 		for (size_t j = b0; j < b->nmem; j++) {
 			const struct cmember *y = slot_of(c, b->mem[j]);
-			if (y && csim_time(&x->key, &y->key) == -1)
+			if (y && csim_time_or_published(&x->key, &y->key) == -1)
 				return true;
 		}
 	}
@@ -537,7 +537,8 @@ static void compare(const struct cmember *nm, const struct cmember *m, struct ca
 	int p = csim_predicates(k, o);
 	int t = csim_time(k, o);
 	size_t w = csim_shared_words(k, o);
-	if (t == -1)
+	int tp = csim_time_or_published(k, o);
+	if (tp == -1)
 		cd->tconflict = true;
 	/* both have a predicate: the main ones must agree (the same event) */
 	bool pboth = k->npred && o->npred;
@@ -547,7 +548,7 @@ static void compare(const struct cmember *nm, const struct cmember *m, struct ca
 		    ((!k->nent || !o->nent) && w >= 2);
 	/* the same predicate, or none on either side and the same counted things */
 	bool preds = pmain || (!k->npred && !o->npred && w >= 2);
-	bool qlink = !twin && q == -1 && preds && ents && t != -1 && j >= QTY_TOK_MIN && w >= 1 &&
+	bool qlink = !twin && q == -1 && preds && ents && tp != -1 && j >= QTY_TOK_MIN && w >= 1 &&
 		     k->spec == o->spec;
 	(void)e;
 	if (k->neg == o->neg) {
@@ -567,7 +568,8 @@ static void compare(const struct cmember *nm, const struct cmember *m, struct ca
 			cd->cscore = j;
 			cd->cby = m;
 		}
-	} else if (!twin && j >= DENY_MIN && t != -1 && w >= 1 &&
+	} else if (!twin && j >= DENY_MIN && tp != -1 && w >= 1 &&
+		   (!k->nent || !o->nent || csim_entities_overlap(k, o) >= QTY_ENT_MIN) &&
 		   (p == 1 || (p == 0 && j >= DENY_NOPRED_MIN && csim_entities_all(k, o) > 0)) &&
 		   j > cd->cscore) {
 		cd->rule = "denial";

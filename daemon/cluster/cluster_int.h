@@ -47,6 +47,7 @@ struct ckey {
 	size_t nq;
 	char time[CK_MAX_TIME][24];     /* resolved values, as the extractor gives them */
 	size_t ntime;
+	char pubday[11];                /* the published date: the time of a claim without one */
 	int8_t pred[CK_MAX_PRED];       /* verb classes, by rank (first is the predicate) */
 	size_t npred;
 	bool neg;                       /* negated or denied */
@@ -81,6 +82,9 @@ int csim_predicates(const struct ckey *a, const struct ckey *b);
 /* -1 when both have resolved times and none overlaps (one a prefix of the other), 1 when
  * one overlaps, 0 when either has none. */
 int csim_time(const struct ckey *a, const struct ckey *b);
+
+/* As csim_time, a claim without a time taken at its published date. */
+int csim_time_or_published(const struct ckey *a, const struct ckey *b);
 
 uint32_t ck_hash(const char *s, size_t n, unsigned kind);
 

@@ -905,6 +905,12 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 			strcpy(k->time[k->ntime++], v);
 	}
 
+	const char *pub = jstr(claim, "published");
+	if (pub && strlen(pub) >= 10 && pub[4] == '-' && pub[7] == '-') {
+		memcpy(k->pubday, pub, 10);
+		k->pubday[10] = 0;
+	}
+
 	k->ntok = uniq(k->tok, k->ntok);
 	for (size_t m = 0; m < CLUSTER_MINHASH; m++) {
 		uint32_t best = UINT32_MAX;
@@ -1105,6 +1111,23 @@ int csim_time(const struct ckey *a, const struct ckey *b)
 				return 1;
 		}
 	return any ? -1 : 0;
+}
+
+int csim_time_or_published(const struct ckey *a, const struct ckey *b)
+{
+	struct ckey x, y;
+	const struct ckey *pa = a, *pb = b;
+	if (!a->ntime && a->pubday[0]) {
+		x.ntime = 1;
+		memcpy(x.time[0], a->pubday, sizeof(a->pubday));
+		pa = &x;
+	}
+	if (!b->ntime && b->pubday[0]) {
+		y.ntime = 1;
+		memcpy(y.time[0], b->pubday, sizeof(b->pubday));
+		pb = &y;
+	}
+	return csim_time(pa, pb);
 }
 
 json_t *cluster_key_json(const json_t *claim)
