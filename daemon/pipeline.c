@@ -4,7 +4,10 @@
  * Gives: feed → articles (article.c) → dedup against the seen-set (store.c) → claims
  *        (claims.c) → journal and PUB (publish.c), oldest article first. Each article and
  *        its claims are journalled in one transaction with its seen mark, so a crash
- *        never half-publishes an article and a restart never republishes it.
+ *        never half-publishes an article and a restart never republishes it. Each claim
+ *        gets its proposition and goes through the clusterer (cluster/): the updates of the
+ *        clusters it joins or contradicts are journalled in the same transaction, with the
+ *        claim in the cluster window table that rebuilds the clusterer at start.
  * Must not: log (the scheduler logs once per state change); block on the network. */
 #include <errno.h>
 #include <openssl/evp.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "claimd/article.h"
+#include "claimd/cluster.h"
 #include "claimd/daemon.h"
 #include "claimd/feed.h"
 #include "claimd/log.h"
@@ -64,6 +68,74 @@ static const char *charset_of(const char *ctype, char *buf, size_t len)
 	return buf;
 }
 
+#define CLUSTER_PRUNE_EVERY 1024  /* claims between prunes of the cluster window table */
+
+static int rebuild_one(void *ud, int64_t at_ms, const char *claim_json)
+{
+	struct daemon *d = ud;
+	json_t *c = json_loads(claim_json, 0, NULL);
+	json_t *ups = NULL;
+	/* a row that does not read (it never should) is skipped, not fatal */
+	if (c && clusterer_add(d->cluster, c, at_ms, &ups) == 0)
+		d->cluster_last_ms = at_ms;
+	json_decref(ups);
+	json_decref(c);
+	return 0;
+}
+
+int pipeline_cluster_init(struct daemon *d)
+{
+	d->cluster = clusterer_free(d->cluster);
+	struct cluster_opts o = { .window_ms = CLUSTER_DEFAULT_WINDOW_MS,
+				  .max_claims = CLUSTER_DEFAULT_MAX_CLAIMS };
+	int r = clusterer_new(&o, &d->cluster);
+	if (r < 0)
+		return r;
+	d->cluster_last_ms = 0;
+	/* the claims still in the window, in the order they came: the same clusters again,
+	 * and nothing published */
+	r = store_cluster_scan(d->store, now_wall_ms() - o.window_ms, rebuild_one, d);
+	if (r < 0)
+		d->cluster = clusterer_free(d->cluster);
+	return r < 0 ? r : (int)clusterer_claims(d->cluster);
+}
+
+/* The claim through the clusterer: its cluster updates journalled and sent, the claim in
+ * the window table. Inside the article's transaction. Returns 0 or -errno. */
+static int cluster_claim(struct daemon *d, json_t *c)
+{
+	int64_t now = now_wall_ms();
+	if (now < d->cluster_last_ms)
+		now = d->cluster_last_ms; /* the clock went back: the stream time does not */
+	json_t *ups = NULL;
+	int r = clusterer_add(d->cluster, c, now, &ups);
+	if (r < 0)
+		return r == -EINVAL ? 0 : r;
+	d->cluster_last_ms = now;
+	char *text = json_dumps(c, JSON_COMPACT);
+	r = text ? store_cluster_put(d->store, now, text) : -ENOMEM;
+	free(text);
+	size_t i;
+	json_t *u;
+	json_array_foreach(ups, i, u) {
+		if (r < 0)
+			break;
+		char topic[64];
+		snprintf(topic, sizeof(topic), CLAIMD_TOPIC_CLUSTER "%s",
+			 json_string_value(json_object_get(u, "cluster")));
+		r = pub_emit(d->pub, topic, CLAIMD_SCHEMA_CLUSTER, u, NULL);
+		if (r == 0)
+			d->n.cluster_updates++;
+	}
+	json_decref(ups);
+	if (r == 0 && ++d->cluster_since_prune >= CLUSTER_PRUNE_EVERY) {
+		d->cluster_since_prune = 0;
+		r = store_cluster_prune(d->store, now - CLUSTER_DEFAULT_WINDOW_MS,
+					CLUSTER_DEFAULT_MAX_CLAIMS);
+	}
+	return r;
+}
+
 /* Journals and publishes one article and its claims, in one transaction with its seen
  * mark (the sends wait for the commit). One transaction per article, not per fetch: a
  * fetch of hundreds of new articles would otherwise leave as one burst of thousands of
@@ -81,6 +153,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 	if (d->claims && text && *text && claims_extract(d->claims, text, published, &claims) < 0)
 		claims = NULL;
 
+	bool clustered = false;
 	int r = store_begin(d->store);
 	if (r < 0)
 		goto out;
@@ -107,10 +180,24 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 		json_object_set_new(c, "source", json_string(source));
 		json_object_set(c, "url", json_object_get(art, "url"));
 		json_object_set(c, "published", json_object_get(art, "published"));
+		if (!json_object_get(c, "proposition")) {
+			const json_t *sp = json_object_get(c, "speaker");
+			char *prop = cluster_proposition(sentence, sp ? jstr(sp, "text") : NULL,
+							 jstr(c, "cue"));
+			if (prop)
+				json_object_set_new(c, "proposition", json_string(prop));
+			free(prop);
+		}
 		r = pub_emit(d->pub, topic_c, CLAIMD_SCHEMA_CLAIM, c, NULL);
 		if (r < 0)
 			goto rollback;
 		nclaims++;
+		if (d->cluster) {
+			clustered = true;
+			r = cluster_claim(d, c);
+			if (r < 0)
+				goto rollback;
+		}
 	}
 	r = store_mark_seen(d->store, id, jstr(art, "content_hash"), now_wall_ms());
 	if (r < 0)
@@ -124,6 +211,9 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 	goto out;
 rollback:
 	store_rollback(d->store);
+	/* the clusterer went ahead of the database: back to what was committed */
+	if (clustered && pipeline_cluster_init(d) < 0)
+		d->cluster = clusterer_free(d->cluster);
 out:
 	json_decref(claims);
 	return r;

@@ -34,6 +34,7 @@ enum {
 	ST_SEEN_PUT,
 	ST_SAVEPOINT,
 	ST_RELEASE,
+	ST_CLUSTER_PUT,
 	ST_MAX
 };
 
@@ -48,6 +49,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_SEEN_GET] = "SELECT hash FROM seen WHERE id = ?1",
 	[ST_SAVEPOINT] = "SAVEPOINT journal_append",
 	[ST_RELEASE] = "RELEASE journal_append",
+	[ST_CLUSTER_PUT] = "INSERT INTO cluster_claim(at_ms, claim) VALUES (?1, ?2)",
 	[ST_SEEN_PUT] = "INSERT INTO seen(id, hash, at_ms) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, at_ms = excluded.at_ms",
 };
@@ -218,6 +220,8 @@ static const char schema_sql[] =
 	" bytes INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS topic_seq (topic TEXT PRIMARY KEY,"
 	" seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS cluster_claim (seq INTEGER PRIMARY KEY,"
+	" at_ms INTEGER NOT NULL, claim TEXT NOT NULL);"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
 /* Re-reads the cached counters from the database (after open and rollback). */
@@ -822,5 +826,54 @@ int store_journal_prune(struct store *s, int64_t now_ms, int64_t max_age_ms, int
 rollback:
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/* ---- the cluster window: the claims the clusterer holds, to rebuild it at start ---- */
+
+int store_cluster_put(struct store *s, int64_t at_ms, const char *claim_json)
+{
+	sqlite3_stmt *q = stmt(s, ST_CLUSTER_PUT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, at_ms);
+	sqlite3_bind_text(q, 2, claim_json, -1, SQLITE_STATIC);
+	return step_done(s, q, "cluster window");
+}
+
+int store_cluster_scan(struct store *s, int64_t since_ms, store_cluster_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT at_ms, claim FROM cluster_claim WHERE at_ms >= ?1 ORDER BY seq",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cluster window scan");
+	sqlite3_bind_int64(q, 1, since_ms);
+	int r = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *claim = (const char *)sqlite3_column_text(q, 1);
+		if (claim && (r = fn(ud, sqlite3_column_int64(q, 0), claim)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = fail(s, rc, "cluster window scan");
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_cluster_prune(struct store *s, int64_t before_ms, int64_t max_rows)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "DELETE FROM cluster_claim WHERE at_ms < ?1 OR seq <= "
+				    "(SELECT MAX(seq) FROM cluster_claim) - ?2",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cluster window prune");
+	sqlite3_bind_int64(q, 1, before_ms);
+	sqlite3_bind_int64(q, 2, max_rows);
+	int r = step_done(s, q, "cluster window prune");
+	sqlite3_finalize(q);
 	return r;
 }
