@@ -1,0 +1,119 @@
+"""Claims across sources through the real daemon: a local HTTP server serves the feeds of
+three outlets telling the same event in their own words (one with another death toll); a
+real ZeroMQ subscriber receives cluster/<id> updates with members from all three sources
+and a quantity contradiction, valid against claimd.cluster/1; the updates are journalled
+(replay), and a restart rebuilds the clusters from the state database without publishing
+them again, so a new claim joins the cluster it belongs to."""
+import time
+
+from conftest import replay, validate, wait_for
+
+
+def rss(outlet, items):
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<rss version="2.0"><channel><title>%s</title><link>http://127.0.0.1/%s/</link>'
+           '<description>news</description>' % (outlet, outlet)]
+    for guid, title, date, paras in items:
+        body = "".join("&lt;p&gt;%s&lt;/p&gt;" % p for p in paras)
+        out.append("<item><title>%s</title><link>http://127.0.0.1/%s/%s</link>"
+                   '<guid isPermaLink="false">%s</guid><pubDate>%s</pubDate>'
+                   "<description>%s</description></item>" % (title, outlet, guid, guid, date, body))
+    out.append("</channel></rss>")
+    return "\n".join(out)
+
+
+DAY = "Tue, 10 Mar 2026 12:00:00 +0000"
+NEXT = "Wed, 11 Mar 2026 12:00:00 +0000"
+
+FEEDS = {
+    "northwire": [("nw-1", "Earthquake in southern Peru", DAY, [
+        "A magnitude 6.8 earthquake struck southern Peru on Monday, the country's geophysical institute said.",
+        "At least 14 people were killed in the quake, Prime Minister Alberto Quispe told reporters in Lima.",
+    ])],
+    "capitalpost": [("cp-1", "Peru quake kills 14", DAY, [
+        "A powerful earthquake killed at least 14 people in southern Peru on Monday, Prime Minister Alberto Quispe said.",
+        "The 6.8 magnitude quake struck southern Peru on Monday, the geophysical institute said.",
+    ])],
+    "meridian": [("md-1", "Peru earthquake toll rises", NEXT, [
+        "At least 23 people died after a strong earthquake hit southern Peru, the country's health ministry said on Tuesday.",
+        "The earthquake, which measured 6.8, struck southern Peru on Monday, the geophysical institute reported.",
+    ])],
+}
+
+
+def write_feeds(httpd, feeds):
+    for name, items in feeds.items():
+        (httpd.root / ("%s.xml" % name)).write_text(rss(name, items))
+
+
+def clusters(msgs):
+    return [b for t, b, _ in msgs if t.startswith("cluster/")]
+
+
+def test_clusters_across_three_sources(httpd, daemons, sub_factory):
+    d = daemons({n: httpd.url("%s.xml" % n) for n in FEEDS})
+    sub = sub_factory(d.publish, ("cluster/", "claim/", "sys/heartbeat"))
+    d.start()
+    sub.collect(lambda m: any(t == "sys/heartbeat" for t, _, _ in m), what="a heartbeat")
+    write_feeds(httpd, FEEDS)
+
+    def three_sources(m):
+        return any(b["n_sources"] == 3 for b in clusters(m))
+
+    def contradiction(m):
+        return any(x["rule"] == "quantity" for b in clusters(m) for x in b["contradictions"])
+
+    sub.collect(lambda m: three_sources(m) and contradiction(m), timeout=20,
+                what="a cluster with 3 sources and a quantity contradiction")
+    ups = clusters(sub.msgs)
+    for t, b, _ in sub.msgs:
+        if t.startswith("cluster/"):
+            validate(b)
+            assert t == "cluster/" + b["cluster"]
+        if t.startswith("claim/"):
+            validate(b)
+            assert b["proposition"] and b["proposition"] in b["sentence"]
+    quake = [b for b in ups if b["n_sources"] == 3][-1]
+    assert sorted(quake["sources"]) == ["capitalpost", "meridian", "northwire"]
+    assert {m["source"] for m in quake["members"]} == set(FEEDS)
+    assert "6.8" in quake["proposition"] and quake["predicate"] == "attack"
+    # the death tolls: 14 (two outlets) against 23, linked both ways with the rule
+    toll = [b for b in ups if any(x["rule"] == "quantity" for x in b["contradictions"])]
+    props = {b["cluster"]: b for b in toll}
+    assert len(props) == 2, [b["proposition"] for b in toll]
+    a, b = props.values()
+    assert {x["cluster"] for x in a["contradictions"]} == {b["cluster"]}
+    assert {x["cluster"] for x in b["contradictions"]} == {a["cluster"]}
+    fourteen = [c for c in toll if c["n_sources"] == 2][-1]
+    assert {m["source"] for m in fourteen["members"]} == {"northwire", "capitalpost"}
+    # versions grow by one per update of a cluster, and every update is journalled
+    for cid in {b["cluster"] for b in ups}:
+        vs = [b["version"] for b in ups if b["cluster"] == cid]
+        assert vs == list(range(vs[0], vs[0] + len(vs)))
+    journalled, end = replay(d.replay, "cluster/", 0)
+    assert end[0] == "END"
+    assert [b["id"] for _, b, _ in journalled] == [b["id"] for b in ups]
+
+    # restart: nothing is republished, and the clusters come back from the state database
+    assert d.stop() == 0
+    n_before = len(journalled)
+    d.start()
+    sub2 = sub_factory(d.publish, ("cluster/", "sys/heartbeat"))
+    sub2.collect(lambda m: any(t == "sys/heartbeat" for t, _, _ in m), what="a heartbeat")
+    time.sleep(2.5)  # two more polls of unchanged feeds
+    sub2.poll(0.2)
+    assert clusters(sub2.msgs) == [], "cluster updates were republished after a restart"
+    assert len(replay(d.replay, "cluster/", 0)[0]) == n_before
+    # a fourth outlet's copy joins the 3-source cluster: same id, the next version
+    feeds = dict(FEEDS)
+    feeds["northwire"] = FEEDS["northwire"] + [("nw-2", "Peru quake: rescue goes on", NEXT, [
+        "The 6.8 magnitude earthquake struck southern Peru on Monday, the geophysical institute said.",
+    ])]
+    write_feeds(httpd, feeds)
+    sub2.collect(lambda m: any(b["cluster"] == quake["cluster"] for b in clusters(m)), timeout=20,
+                 what="an update of the quake cluster after the restart")
+    again = [b for b in clusters(sub2.msgs) if b["cluster"] == quake["cluster"]][0]
+    assert again["version"] == quake["version"] + 1
+    assert again["n_members"] == quake["n_members"] + 1
+    assert again["change"]["rule"] == "same-proposition"
+    assert d.stop() == 0
