@@ -23,6 +23,10 @@
 #include "cluster_int.h"
 
 #define CAND_PER_TOKEN 256
+#define CMP_PER_CLUSTER 12   /* members of one candidate cluster compared, newest first */
+#define TIME_PER_CLUSTER 8   /* members of each side looked at for a time conflict */
+#define MAX_SOURCES 256      /* distinct sources kept per cluster */
+#define MAX_LINKS 256        /* contradiction links kept per cluster (the newest) */
 #define JOIN_MIN 0.42        /* same proposition: weighted token Jaccard, with bonuses */
 #define DENY_MIN 0.40        /* denial: the same proposition with opposite polarity */
 #define DENY_NOPRED_MIN 0.6 /* ... with no predicate to agree on: closer wording */
@@ -35,6 +39,7 @@ struct clink {
 	char *source;
 	char *prop;
 	const char *rule;
+	json_t *json;            /* as listed in updates (built once) */
 };
 
 struct cclust {
@@ -46,6 +51,10 @@ struct cclust {
 	struct clink *links;
 	size_t nlinks, caplinks;
 	json_t *rep;             /* representative: proposition, predicate, entities, ... */
+	char **srcs;             /* distinct sources, first seen first (at most MAX_SOURCES) */
+	size_t nsrcs;
+	uint32_t cand_gen;       /* scratch of clusterer_add: this cluster's candidate slot */
+	size_t cand_idx;
 	bool dead;
 };
 
@@ -55,6 +64,7 @@ struct cmember {
 	struct ckey key;
 	char *claim_id, *source, *speaker, *stance, *published, *url;
 	uint64_t origin;         /* hash of article id and sentence: two records of one sentence */
+	json_t *json;            /* the member as listed in its cluster's updates (built once) */
 	struct cclust *cl;
 };
 
@@ -191,6 +201,7 @@ static int ix_rebuild(struct clusterer *c)
 
 static void link_free(struct clink *l)
 {
+	json_decref(l->json);
 	free(l->claim_id);
 	free(l->source);
 	free(l->prop);
@@ -202,6 +213,9 @@ static void clust_free(struct cclust *k)
 		return;
 	for (size_t i = 0; i < k->nlinks; i++)
 		link_free(&k->links[i]);
+	for (size_t i = 0; i < k->nsrcs; i++)
+		free(k->srcs[i]);
+	free(k->srcs);
 	free(k->links);
 	free(k->mem);
 	json_decref(k->rep);
@@ -217,6 +231,7 @@ static void member_clear(struct cmember *m)
 	free(m->stance);
 	free(m->published);
 	free(m->url);
+	json_decref(m->json);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -322,6 +337,25 @@ static struct cclust *clust_new(struct clusterer *c, const json_t *claim, const 
 	return cl;
 }
 
+static int clust_add_source(struct cclust *k, const char *src)
+{
+	if (!src || k->nsrcs >= MAX_SOURCES)
+		return 0;
+	for (size_t i = 0; i < k->nsrcs; i++)
+		if (!strcmp(k->srcs[i], src))
+			return 0;
+	if ((k->nsrcs & (k->nsrcs - 1)) == 0) { /* 0, 1, 2, 4, ...: grow to the next power */
+		char **n = realloc(k->srcs, (k->nsrcs ? k->nsrcs * 2 : 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		k->srcs = n;
+	}
+	if (!(k->srcs[k->nsrcs] = strdup(src)))
+		return -ENOMEM;
+	k->nsrcs++;
+	return 0;
+}
+
 static int clust_add_member(struct cclust *k, uint64_t seq)
 {
 	if (k->nmem == k->capmem) {
@@ -340,9 +374,15 @@ static int clust_add_member(struct cclust *k, uint64_t seq)
 static int clust_add_link(struct cclust *k, const char *other, const struct cmember *by,
 			  const char *rule)
 {
+	/* one link per pair of clusters: the claim that first showed the contradiction */
 	for (size_t i = 0; i < k->nlinks; i++)
-		if (!strcmp(k->links[i].other, other) && !strcmp(k->links[i].claim_id, by->claim_id))
+		if (!strcmp(k->links[i].other, other))
 			return 0;
+	if (k->nlinks == MAX_LINKS) {
+		link_free(&k->links[0]);
+		memmove(k->links, k->links + 1, (k->nlinks - 1) * sizeof(k->links[0]));
+		k->nlinks--;
+	}
 	if (k->nlinks == k->caplinks) {
 		size_t ncap = k->caplinks ? k->caplinks * 2 : 4;
 		struct clink *n = realloc(k->links, ncap * sizeof(*n));
@@ -386,40 +426,35 @@ static json_t *clust_json(const struct clusterer *c, const struct cclust *k, con
 	json_t *members = json_array(), *sources = json_array(), *contra = json_array();
 	if (!members || !sources || !contra)
 		goto oom;
-	size_t nsrc = 0;
-	/* distinct sources over every member in the window */
-	for (size_t i = 0; i < k->nmem; i++) {
-		const struct cmember *m = slot_of(c, k->mem[i]);
-		if (!m || !m->source)
-			continue;
-		bool dup = false;
-		for (size_t j = 0; j < json_array_size(sources) && !dup; j++)
-			dup = !strcmp(json_string_value(json_array_get(sources, j)), m->source);
-		if (!dup) {
-			json_array_append_new(sources, json_string(m->source));
-			nsrc++;
-		}
-	}
+	/* distinct sources since the cluster opened (a source whose claims left the window
+	 * still counts: it did say so) */
+	size_t nsrc = k->nsrcs;
+	for (size_t i = 0; i < k->nsrcs; i++)
+		if (json_array_append_new(sources, json_string(k->srcs[i])) < 0)
+			goto oom;
 	size_t first = k->nmem > CLUSTER_MAX_LISTED ? k->nmem - CLUSTER_MAX_LISTED : 0;
 	for (size_t i = first; i < k->nmem; i++) {
 		const struct cmember *m = slot_of(c, k->mem[i]);
 		if (!m)
 			continue;
-		json_t *o = json_pack("{s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "claim_id", m->claim_id,
-				      "source", jstr_or_null(m->source), "speaker",
-				      jstr_or_null(m->speaker), "stance", jstr_or_null(m->stance),
-				      "proposition", m->key.prop, "published",
-				      jstr_or_null(m->published), "url", jstr_or_null(m->url));
-		if (!o || json_array_append_new(members, o) < 0)
+		if (!m->json)
+			((struct cmember *)m)->json = json_pack(
+				"{s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "claim_id", m->claim_id, "source",
+				jstr_or_null(m->source), "speaker", jstr_or_null(m->speaker), "stance",
+				jstr_or_null(m->stance), "proposition", m->key.prop, "published",
+				jstr_or_null(m->published), "url", jstr_or_null(m->url));
+		if (!m->json || json_array_append(members, m->json) < 0)
 			goto oom;
 	}
 	size_t lfirst = k->nlinks > CLUSTER_MAX_LISTED ? k->nlinks - CLUSTER_MAX_LISTED : 0;
 	for (size_t i = lfirst; i < k->nlinks; i++) {
 		const struct clink *l = &k->links[i];
-		json_t *o = json_pack("{s:s,s:s,s:o,s:s,s:s}", "cluster", l->other, "claim_id",
-				      l->claim_id, "source", jstr_or_null(l->source), "proposition",
-				      l->prop, "rule", l->rule);
-		if (!o || json_array_append_new(contra, o) < 0)
+		struct clink *lw = (struct clink *)l;
+		if (!lw->json)
+			lw->json = json_pack("{s:s,s:s,s:o,s:s,s:s}", "cluster", l->other, "claim_id",
+					     l->claim_id, "source", jstr_or_null(l->source),
+					     "proposition", l->prop, "rule", l->rule);
+		if (!lw->json || json_array_append(contra, lw->json) < 0)
 			goto oom;
 	}
 	/* sources asserting: members that do not deny (a denial cluster counts its deniers) */
@@ -474,8 +509,8 @@ struct clusterer *clusterer_free(struct clusterer *c)
 	if (!c)
 		return NULL;
 	if (c->ring)
-		for (size_t i = 0; i < c->o.max_claims; i++)
-			member_clear(&c->ring[i]);
+		for (uint64_t s = c->oldest_seq; s < c->next_seq; s++)
+			member_clear(&c->ring[s % c->o.max_claims]);
 	free(c->ring);
 	for (size_t i = 0; i < c->ncl; i++)
 		clust_free(c->cl[i]);
@@ -506,13 +541,14 @@ struct cand {
 	double cscore;
 	const struct cmember *cby; /* the member it contradicts */
 	bool tconflict;          /* a member's time is another: no contradiction with it */
+	unsigned ncmp;           /* members compared */
 };
 
 /* Members of two clusters whose times are far apart: not the same event. */
 static bool time_conflict(const struct clusterer *c, const struct cclust *a, const struct cclust *b)
 {
-	size_t a0 = a->nmem > CLUSTER_MAX_LISTED ? a->nmem - CLUSTER_MAX_LISTED : 0;
-	size_t b0 = b->nmem > CLUSTER_MAX_LISTED ? b->nmem - CLUSTER_MAX_LISTED : 0;
+	size_t a0 = a->nmem > TIME_PER_CLUSTER ? a->nmem - TIME_PER_CLUSTER : 0;
+	size_t b0 = b->nmem > TIME_PER_CLUSTER ? b->nmem - TIME_PER_CLUSTER : 0;
 	for (size_t i = a0; i < a->nmem; i++) {
 		const struct cmember *x = slot_of(c, a->mem[i]);
 		if (!x)
@@ -652,15 +688,17 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 		const struct cmember *m = &c->ring[c->cands[i]];
 		if (!m->seq || !m->cl || c->ccount[c->cands[i]] < 2)
 			continue;
-		size_t j = 0;
-		while (j < ncd && cd[j].cl != m->cl)
-			j++;
-		if (j == ncd) {
-			cd[ncd].cl = m->cl;
+		struct cclust *mc = m->cl;
+		if (mc->cand_gen != c->gen) {
+			mc->cand_gen = c->gen;
+			mc->cand_idx = ncd;
+			cd[ncd].cl = mc;
 			cd[ncd].join = -1;
 			ncd++;
 		}
-		compare(&nm, m, &cd[j]);
+		struct cand *x = &cd[mc->cand_idx];
+		if (x->ncmp++ < CMP_PER_CLUSTER)
+			compare(&nm, m, x);
 	}
 	struct cand *best = NULL;
 	for (size_t i = 0; i < ncd; i++)
@@ -671,7 +709,8 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 	uint64_t seq = c->next_seq;
 	struct cclust *home = best ? best->cl : clust_new(c, claim, &nm.key, claim_id);
 	json_t *ups = json_array();
-	if (!home || !ups || clust_add_member(home, seq) < 0) {
+	if (!home || !ups || clust_add_member(home, seq) < 0 ||
+	    clust_add_source(home, nm.source) < 0) {
 		free(cd);
 		json_decref(ups);
 		member_clear(&nm);
@@ -698,9 +737,10 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 		struct cand *x = &cd[i];
 		if (x->cl == home || !x->rule || x->tconflict || time_conflict(c, home, x->cl))
 			continue;
+		size_t had = x->cl->nlinks;
 		if (clust_add_link(home, x->cl->id, x->cby, x->rule) < 0 ||
-		    clust_add_link(x->cl, home->id, slot, x->rule) < 0)
-			continue;
+		    clust_add_link(x->cl, home->id, slot, x->rule) < 0 || x->cl->nlinks == had)
+			continue; /* known already (or no memory): nothing changed there */
 		x->cl->version++;
 		json_array_append_new(others, clust_json(c, x->cl, claim_id, x->rule, x->cscore, at_ms));
 	}

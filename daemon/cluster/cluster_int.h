@@ -47,7 +47,9 @@ struct ckey {
 	size_t nq;
 	char time[CK_MAX_TIME][24];     /* resolved values, as the extractor gives them */
 	size_t ntime;
+	int32_t tlo[CK_MAX_TIME], thi[CK_MAX_TIME]; /* as day ranges; tlo > thi: not a date */
 	char pubday[11];                /* the published date: the time of a claim without one */
+	int32_t plo;                    /* pubday as a day, or -1 */
 	int8_t pred[CK_MAX_PRED];       /* verb classes, by rank (first is the predicate) */
 	size_t npred;
 	bool neg;                       /* negated or denied */

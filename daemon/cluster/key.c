@@ -164,6 +164,8 @@ const char *cluster_verb_class(const char *word)
 	return word ? ckey_pred_name(verb_class_n(word, strlen(word))) : NULL;
 }
 
+static bool day_range(const char *v, int64_t *lo, int64_t *hi);
+
 /* ---- stop words: function words, reporting words, hedges, magnitude and time words ---- */
 
 static const char *const stop_words[] = {
@@ -905,10 +907,24 @@ int ckey_build(const json_t *claim, struct ckey *k, json_t *words_out, json_t *e
 			strcpy(k->time[k->ntime++], v);
 	}
 
+	for (size_t m = 0; m < k->ntime; m++) {
+		int64_t lo, hi;
+		if (day_range(k->time[m], &lo, &hi)) {
+			k->tlo[m] = (int32_t)lo;
+			k->thi[m] = (int32_t)hi;
+		} else {
+			k->tlo[m] = 1;
+			k->thi[m] = 0;
+		}
+	}
+	k->plo = -1;
 	const char *pub = jstr(claim, "published");
 	if (pub && strlen(pub) >= 10 && pub[4] == '-' && pub[7] == '-') {
+		int64_t lo, hi;
 		memcpy(k->pubday, pub, 10);
 		k->pubday[10] = 0;
+		if (day_range(k->pubday, &lo, &hi))
+			k->plo = (int32_t)lo;
 	}
 
 	k->ntok = uniq(k->tok, k->ntok);
@@ -1096,38 +1112,43 @@ static bool day_range(const char *v, int64_t *lo, int64_t *hi)
 
 #define TIME_SLACK_DAYS 3   /* "Friday night" in one outlet, "Saturday" in the next */
 
-int csim_time(const struct ckey *a, const struct ckey *b)
+static int time_cmp(const int32_t *alo, const int32_t *ahi, size_t na, const int32_t *blo,
+		    const int32_t *bhi, size_t nb)
 {
-	if (!a->ntime || !b->ntime)
-		return 0;
 	bool any = false;
-	for (size_t i = 0; i < a->ntime; i++)
-		for (size_t j = 0; j < b->ntime; j++) {
-			int64_t al, ah, bl, bh;
-			if (!day_range(a->time[i], &al, &ah) || !day_range(b->time[j], &bl, &bh))
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
+			if (alo[i] > ahi[i] || blo[j] > bhi[j])
 				continue;
 			any = true;
-			if (al <= bh + TIME_SLACK_DAYS && bl <= ah + TIME_SLACK_DAYS)
+			if (alo[i] <= bhi[j] + TIME_SLACK_DAYS && blo[j] <= ahi[i] + TIME_SLACK_DAYS)
 				return 1;
 		}
 	return any ? -1 : 0;
 }
 
+int csim_time(const struct ckey *a, const struct ckey *b)
+{
+	if (!a->ntime || !b->ntime)
+		return 0;
+	return time_cmp(a->tlo, a->thi, a->ntime, b->tlo, b->thi, b->ntime);
+}
+
 int csim_time_or_published(const struct ckey *a, const struct ckey *b)
 {
-	struct ckey x, y;
-	const struct ckey *pa = a, *pb = b;
-	if (!a->ntime && a->pubday[0]) {
-		x.ntime = 1;
-		memcpy(x.time[0], a->pubday, sizeof(a->pubday));
-		pa = &x;
+	const int32_t *alo = a->tlo, *ahi = a->thi, *blo = b->tlo, *bhi = b->thi;
+	size_t na = a->ntime, nb = b->ntime;
+	if (!na && a->plo >= 0) {
+		alo = ahi = &a->plo;
+		na = 1;
 	}
-	if (!b->ntime && b->pubday[0]) {
-		y.ntime = 1;
-		memcpy(y.time[0], b->pubday, sizeof(b->pubday));
-		pb = &y;
+	if (!nb && b->plo >= 0) {
+		blo = bhi = &b->plo;
+		nb = 1;
 	}
-	return csim_time(pa, pb);
+	if (!na || !nb)
+		return 0;
+	return time_cmp(alo, ahi, na, blo, bhi, nb);
 }
 
 json_t *cluster_key_json(const json_t *claim)

@@ -20,7 +20,7 @@
 #define CLUSTER_DEFAULT_WINDOW_MS (72LL * 3600 * 1000)
 #define CLUSTER_DEFAULT_MAX_CLAIMS 50000
 #define CLUSTER_MINHASH 32          /* signature slots */
-#define CLUSTER_MAX_LISTED 64       /* members and contradictions listed in one update */
+#define CLUSTER_MAX_LISTED 16       /* members and contradictions listed in one update */
 
 /* The claim's proposition: the sentence without its attribution ("more than 600 Ukrainian
  * servicemen were killed" from "More than 600 Ukrainian servicemen were killed, the
