@@ -135,27 +135,60 @@ const char *ckey_pred_name(int cls)
 static size_t stem(const char *w, size_t n, char *out, size_t cap);
 
 #define NFORMS (sizeof(verb_forms) / sizeof(verb_forms[0]))
+#define VBUCKETS 2048u /* power of two, well above 2 * NFORMS */
+
+/* Two open-addressing tables of form indexes + 1: by the form, and by its stem. */
+static uint16_t by_form[VBUCKETS], by_stem[VBUCKETS];
 static char form_stems[NFORMS][24];
-static bool form_stems_ready;
+static bool verb_ready;
+
+static uint32_t vhash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)tolower((unsigned char)w[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static void vput(uint16_t *t, const char *w, size_t i)
+{
+	uint32_t h = vhash(w, strlen(w)) & (VBUCKETS - 1);
+	while (t[h])
+		h = (h + 1) & (VBUCKETS - 1);
+	t[h] = (uint16_t)(i + 1);
+}
+
+static void verb_init(void)
+{
+	for (size_t i = 0; i < NFORMS; i++) {
+		stem(verb_forms[i].w, strlen(verb_forms[i].w), form_stems[i], sizeof(form_stems[i]));
+		vput(by_form, verb_forms[i].w, i);
+		vput(by_stem, form_stems[i], i);
+	}
+	verb_ready = true;
+}
 
 /* Exact forms first, then the stem ("recalling" meets "recall"). */
 static int verb_class_n(const char *w, size_t n)
 {
-	for (size_t i = 0; i < NFORMS; i++)
+	if (!verb_ready)
+		verb_init();
+	for (uint32_t h = vhash(w, n) & (VBUCKETS - 1); by_form[h]; h = (h + 1) & (VBUCKETS - 1)) {
+		size_t i = by_form[h] - 1u;
 		if (strlen(verb_forms[i].w) == n && !strncasecmp(verb_forms[i].w, w, n))
 			return verb_forms[i].cls;
+	}
 	if (n < 5 || n > 22)
 		return -1;
-	if (!form_stems_ready) {
-		for (size_t i = 0; i < NFORMS; i++)
-			stem(verb_forms[i].w, strlen(verb_forms[i].w), form_stems[i], sizeof(form_stems[i]));
-		form_stems_ready = true;
-	}
 	char st[24];
-	stem(w, n, st, sizeof(st));
-	for (size_t i = 0; i < NFORMS; i++)
+	size_t sl = stem(w, n, st, sizeof(st));
+	for (uint32_t h = vhash(st, sl) & (VBUCKETS - 1); by_stem[h]; h = (h + 1) & (VBUCKETS - 1)) {
+		size_t i = by_stem[h] - 1u;
 		if (!strcmp(form_stems[i], st))
 			return verb_forms[i].cls;
+	}
 	return -1;
 }
 
