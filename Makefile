@@ -12,7 +12,8 @@ PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
-            python3-feedparser python3-brotli systemd man-db curl iproute2
+            python3-feedparser python3-brotli systemd man-db curl iproute2 \
+            clang libclang-rt-14-dev
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -104,6 +105,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) conformance
 	$(MAKE) eval
+	$(MAKE) fuzz-smoke
 
 bench: deps all
 	bench/run.sh $(SHARED)
@@ -114,7 +116,7 @@ install-bin: all
 	install -m 0755 claimctl $(DESTDIR)$(PREFIX)/bin/claimctl
 
 clean:
-	rm -rf build build-san claimd claimctl
+	rm -rf build build-san build-fuzz claimd claimctl
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(BUILD)/daemon/ctl/claimctl.d
 

@@ -1,22 +1,10 @@
 /* fuzz_feed.c — libFuzzer target for the feed path: feed_parse (encodings, XML strict and
  * recover passes, JSON Feed), feed_model_json and article_from_feed on whatever parses.
- * Not built by the Makefile. Build and run by hand from the repository root:
- *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude \
- *     $(pkg-config --cflags libxml-2.0 jansson) -o fuzz_feed tests/fuzz/fuzz_feed.c \
- *     daemon/feed/*.c daemon/normalise/*.c \
- *     $(pkg-config --libs libxml-2.0 jansson libcurl libcrypto) -lm
- *   mkdir -p /tmp/fuzz-corpus && cp tests/fixtures/feeds/[a-z]*.xml /tmp/fuzz-corpus/
- *   ./fuzz_feed -max_len=65536 -timeout=10 -rss_limit_mb=1024 /tmp/fuzz-corpus
- */
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
+ * Built and run by `make fuzz` (mk/fuzz.mk); seeds in tests/fuzz/feed.seeds. */
+#include "fuzz.h"
 
 #include "claimd/article.h"
 #include "claimd/feed.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
