@@ -117,3 +117,38 @@ def test_clusters_across_three_sources(httpd, daemons, sub_factory):
     assert again["n_members"] == quake["n_members"] + 1
     assert again["change"]["rule"] == "same-proposition"
     assert d.stop() == 0
+
+
+def test_claimctl_cluster_bad_input(tmp_path):
+    """claimctl cluster: a missing file, a binary file and lines that are not claims each get
+    a clear error and exit status 1, and everything else is still clustered."""
+    import json
+    import subprocess
+    from conftest import CLAIMCTL, ROOT
+    good = tmp_path / "good.txt"
+    good.write_text("Published: 2026-03-10T12:00:00Z\n\n"
+                    "A magnitude 6.8 earthquake struck southern Peru on Monday, the institute said.\n")
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"URL: https://x.example/2026/03/10/a\n\nabc\0def\n")
+    r = subprocess.run([CLAIMCTL, "cluster", str(good), str(tmp_path / "missing.txt"), str(binary)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 1
+    assert "missing.txt: No such file or directory, skipping" in r.stderr
+    assert "binary.txt: binary input (NUL byte), skipping" in r.stderr
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(out) == 1 and out[0]["members"][0]["source"] == "good"
+    assert "6.8" in out[0]["proposition"]
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text('not json\n{"id": "x"}\n' + json.dumps({
+        "id": "c1", "source": "s", "sentence": "Kestrel shares fell 3 percent.", "stance": "assert",
+        "quantities": [], "entities": [], "time": []}) + "\n")
+    r = subprocess.run([CLAIMCTL, "cluster", "--claims", str(claims)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1
+    assert "claims.jsonl:1: not a claim" in r.stderr and "claims.jsonl:2: not a claim" in r.stderr
+    out = [json.loads(l) for l in r.stdout.splitlines()]
+    assert [c["members"][0]["claim_id"] for c in out] == ["c1"]
+    assert out[0]["predicate"] == "fall"
+    r = subprocess.run([CLAIMCTL, "cluster", "--window", "soon", str(good)], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "--window" in r.stderr
