@@ -87,7 +87,8 @@ int pipeline_cluster_init(struct daemon *d)
 {
 	d->cluster = clusterer_free(d->cluster);
 	struct cluster_opts o = { .window_ms = CLUSTER_DEFAULT_WINDOW_MS,
-				  .max_claims = CLUSTER_DEFAULT_MAX_CLAIMS };
+				  .max_claims = CLUSTER_DEFAULT_MAX_CLAIMS,
+				  .quiet_singletons = true };
 	int r = clusterer_new(&o, &d->cluster);
 	if (r < 0)
 		return r;

@@ -22,7 +22,8 @@
 
 #include "cluster_int.h"
 
-#define CAND_PER_TOKEN 256
+#define CAND_PER_TOKEN 64    /* candidates per token, newest first ... */
+#define CAND_COMMON 16       /* ... and for a token most claims of the window have */
 #define CMP_PER_CLUSTER 12   /* members of one candidate cluster compared, newest first */
 #define TIME_PER_CLUSTER 8   /* members of each side looked at for a time conflict */
 #define MAX_SOURCES 256      /* distinct sources kept per cluster */
@@ -491,6 +492,7 @@ int clusterer_new(const struct cluster_opts *o, struct clusterer **ret)
 		return -ENOMEM;
 	c->o.window_ms = o && o->window_ms > 0 ? o->window_ms : CLUSTER_DEFAULT_WINDOW_MS;
 	c->o.max_claims = o && o->max_claims > 0 ? o->max_claims : CLUSTER_DEFAULT_MAX_CLAIMS;
+	c->o.quiet_singletons = o && o->quiet_singletons;
 	c->ring = calloc(c->o.max_claims, sizeof(*c->ring));
 	c->cgen = calloc(c->o.max_claims, sizeof(*c->cgen));
 	c->ccount = calloc(c->o.max_claims, sizeof(*c->ccount));
@@ -660,7 +662,8 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 		struct posting *p = ix_find(c, nm.key.tok[i], false);
 		if (!p)
 			continue;
-		uint32_t lim = p->n > CAND_PER_TOKEN ? p->n - CAND_PER_TOKEN : 0;
+		uint32_t take = p->n > 8 * CAND_PER_TOKEN ? CAND_COMMON : CAND_PER_TOKEN;
+		uint32_t lim = p->n > take ? p->n - take : 0;
 		for (uint32_t j = p->n; j > lim; j--) {
 			uint64_t s = p->seq[j - 1];
 			if (s < c->oldest_seq)
@@ -744,8 +747,10 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 		x->cl->version++;
 		json_array_append_new(others, clust_json(c, x->cl, claim_id, x->rule, x->cscore, at_ms));
 	}
-	json_array_append_new(ups, clust_json(c, home, claim_id, best ? "same-proposition" : "new",
-					      best ? best->join : 0, at_ms));
+	if (best || !c->o.quiet_singletons || json_array_size(others) > 0)
+		json_array_append_new(ups, clust_json(c, home, claim_id,
+						      best ? "same-proposition" : "new",
+						      best ? best->join : 0, at_ms));
 	json_array_extend(ups, others);
 	json_decref(others);
 	free(cd);

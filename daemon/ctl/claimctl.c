@@ -12,7 +12,7 @@ static const struct {
 } cmds[] = {
 	{ "parse", ctl_parse, "parse [--model] [--source NAME] FILE|URL...   print what claimd would publish" },
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
-	{ "cluster", ctl_cluster, "cluster [--updates] [--claims] [--min-members N] FILE...   claims of articles, clustered" },
+	{ "cluster", ctl_cluster, "cluster [--updates|--keys] [--claims] [--min-members N] FILE...   claims of articles, clustered" },
 	{ "sub", ctl_sub, "sub [-n COUNT] [--since GSEQ] [--replay EP] ENDPOINT [TOPIC...]   subscribe, gap-free" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
 };

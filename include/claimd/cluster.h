@@ -13,6 +13,7 @@
  * No I/O, no logging. Not thread-safe; one clusterer per stream. */
 #ifndef CLAIMD_CLUSTER_H
 #define CLAIMD_CLUSTER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -43,6 +44,9 @@ struct clusterer;
 struct cluster_opts {
 	int64_t window_ms;      /* claims older than this (by at_ms) leave the window */
 	size_t max_claims;      /* at most this many claims in the window */
+	bool quiet_singletons;  /* no update for a cluster a claim opens alone (no contradiction):
+				 * the claim itself says as much; its first update comes with a
+				 * second member or a contradiction */
 };
 
 int clusterer_new(const struct cluster_opts *o, struct clusterer **ret);
@@ -52,7 +56,7 @@ struct clusterer *clusterer_free(struct clusterer *c);
  * stance (borrowed; not modified). at_ms: the claim's time in the stream (arrival), never
  * less than the previous call's. Returns 0 and *ret_updates, a new JSON array of the
  * claimd.cluster/1 states that changed (the claim's own cluster first, then each cluster it
- * contradicts), without the envelope fields (gseq, epoch, emitted_at); or -errno
+ * contradicts; with quiet_singletons possibly none), without the envelope fields (gseq, epoch, emitted_at); or -errno
  * (-EINVAL: no id or sentence). */
 int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_t **ret_updates);
 

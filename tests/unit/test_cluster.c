@@ -344,6 +344,40 @@ static void test_window(void **state)
 	clusterer_free(cl);
 }
 
+/* quiet_singletons (the daemon's setting): a claim alone says nothing new */
+static void test_quiet_singletons(void **state)
+{
+	(void)state;
+	struct cluster_opts o = { .quiet_singletons = true };
+	struct clusterer *cl = NULL;
+	assert_int_equal(clusterer_new(&o, &cl), 0);
+	json_t *ups = NULL;
+	json_t *c = mk("a", "The earthquake in Peru killed 14 people.", NULL, NULL, "assert",
+		       Q("14 people", 14, "people"), E_PERU, "[]");
+	assert_int_equal(clusterer_add(cl, c, 1000, &ups), 0);
+	assert_int_equal(json_array_size(ups), 0);
+	json_decref(ups);
+	json_decref(c);
+	c = mk("b", "An earthquake killed 14 people in Peru.", NULL, NULL, "assert",
+	       Q("14 people", 14, "people"), E_PERU, "[]");
+	assert_int_equal(clusterer_add(cl, c, 2000, &ups), 0);
+	assert_int_equal(json_array_size(ups), 1);
+	json_t *u = json_array_get(ups, 0);
+	assert_int_equal(json_integer_value(json_object_get(u, "version")), 2);
+	assert_int_equal(json_integer_value(json_object_get(u, "n_members")), 2);
+	json_decref(ups);
+	json_decref(c);
+	/* a claim that opens a cluster and contradicts another: both are published */
+	c = mk("c", "The earthquake in Peru killed 23 people.", NULL, NULL, "assert",
+	       Q("23 people", 23, "people"), E_PERU, "[]");
+	assert_int_equal(clusterer_add(cl, c, 3000, &ups), 0);
+	assert_int_equal(json_array_size(ups), 2);
+	assert_string_equal(first_rule(ups), "quantity");
+	json_decref(ups);
+	json_decref(c);
+	clusterer_free(cl);
+}
+
 static void test_bad_input(void **state)
 {
 	(void)state;
@@ -397,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_quantity_contradiction),
 		cmocka_unit_test(test_denial),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_quiet_singletons),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_deterministic),
 	};
