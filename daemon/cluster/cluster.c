@@ -33,6 +33,7 @@
 #define DENY_NOPRED_MIN 0.6 /* ... with no predicate to agree on: closer wording */
 #define QTY_TOK_MIN 0.25     /* quantity contradiction: related wording as well */
 #define QTY_ENT_MIN 0.5      /* ... and mostly the same entities */
+#define QTY_NOENT_MIN 0.45   /* ... or, with no entities on a side, close wording */
 
 struct clink {
 	char other[24];          /* the other cluster */
@@ -438,12 +439,17 @@ static json_t *clust_json(const struct clusterer *c, const struct cclust *k, con
 		const struct cmember *m = slot_of(c, k->mem[i]);
 		if (!m)
 			continue;
-		if (!m->json)
+		if (!m->json && c->o.member_details)
 			((struct cmember *)m)->json = json_pack(
 				"{s:s,s:o,s:o,s:o,s:s,s:o,s:o}", "claim_id", m->claim_id, "source",
 				jstr_or_null(m->source), "speaker", jstr_or_null(m->speaker), "stance",
 				jstr_or_null(m->stance), "proposition", m->key.prop, "published",
 				jstr_or_null(m->published), "url", jstr_or_null(m->url));
+		else if (!m->json)
+			((struct cmember *)m)->json = json_pack(
+				"{s:s,s:o,s:o,s:o}", "claim_id", m->claim_id, "source",
+				jstr_or_null(m->source), "speaker", jstr_or_null(m->speaker), "stance",
+				jstr_or_null(m->stance));
 		if (!m->json || json_array_append(members, m->json) < 0)
 			goto oom;
 	}
@@ -493,6 +499,7 @@ int clusterer_new(const struct cluster_opts *o, struct clusterer **ret)
 	c->o.window_ms = o && o->window_ms > 0 ? o->window_ms : CLUSTER_DEFAULT_WINDOW_MS;
 	c->o.max_claims = o && o->max_claims > 0 ? o->max_claims : CLUSTER_DEFAULT_MAX_CLAIMS;
 	c->o.quiet_singletons = o && o->quiet_singletons;
+	c->o.member_details = !o || o->member_details;
 	c->ring = calloc(c->o.max_claims, sizeof(*c->ring));
 	c->cgen = calloc(c->o.max_claims, sizeof(*c->cgen));
 	c->ccount = calloc(c->o.max_claims, sizeof(*c->ccount));
@@ -582,8 +589,8 @@ static void compare(const struct cmember *nm, const struct cmember *m, struct ca
 	bool pboth = k->npred && o->npred;
 	bool pmain = pboth && k->pred[0] == o->pred[0];
 	/* the same entities (the smaller set within the other), or none and close wording */
-	bool ents = csim_entities_overlap(k, o) >= QTY_ENT_MIN || (!k->nent && !o->nent && w >= 1) ||
-		    ((!k->nent || !o->nent) && w >= 2);
+	bool ents = (k->nent && o->nent) ? csim_entities_overlap(k, o) >= QTY_ENT_MIN
+					 : (j >= QTY_NOENT_MIN && w >= 1);
 	/* the same predicate, or none on either side and the same counted things */
 	bool preds = pmain || (!k->npred && !o->npred && w >= 2);
 	bool qlink = !twin && q == -1 && preds && ents && tp != -1 && j >= QTY_TOK_MIN && w >= 1 &&

@@ -321,7 +321,7 @@ int ctl_cluster(int argc, char **argv)
 	bool claims_in = false;
 	long min_members = 1;
 	const char *lexdir = NULL;
-	struct cluster_opts co = { 0 };
+	struct cluster_opts co = { .member_details = true };
 	char *endp;
 	int o;
 	optind = 1;

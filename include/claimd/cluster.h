@@ -47,6 +47,9 @@ struct cluster_opts {
 	bool quiet_singletons;  /* no update for a cluster a claim opens alone (no contradiction):
 				 * the claim itself says as much; its first update comes with a
 				 * second member or a contradiction */
+	bool member_details;    /* members listed with their proposition, published date and
+				 * url too (claimctl cluster); else claim_id, source, speaker and
+				 * stance, which keeps the daemon's updates small */
 };
 
 int clusterer_new(const struct cluster_opts *o, struct clusterer **ret);
