@@ -719,6 +719,7 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 	uint64_t seq = c->next_seq;
 	struct cclust *home = best ? best->cl : clust_new(c, claim, &nm.key, claim_id);
 	json_t *ups = json_array();
+	size_t nsrc_before = home ? home->nsrcs : 0;
 	if (!home || !ups || clust_add_member(home, seq) < 0 ||
 	    clust_add_source(home, nm.source) < 0) {
 		free(cd);
@@ -754,7 +755,9 @@ int clusterer_add(struct clusterer *c, const json_t *claim, int64_t at_ms, json_
 		x->cl->version++;
 		json_array_append_new(others, clust_json(c, x->cl, claim_id, x->rule, x->cscore, at_ms));
 	}
-	if (best || !c->o.quiet_singletons || json_array_size(others) > 0)
+	/* quiet: a cluster is news when it has a second source, or a contradiction */
+	bool news = best ? home->nsrcs > nsrc_before && home->nsrcs >= 2 : false;
+	if (!c->o.quiet_singletons || news || json_array_size(others) > 0)
 		json_array_append_new(ups, clust_json(c, home, claim_id,
 						      best ? "same-proposition" : "new",
 						      best ? best->join : 0, at_ms));

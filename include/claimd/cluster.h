@@ -44,9 +44,11 @@ struct clusterer;
 struct cluster_opts {
 	int64_t window_ms;      /* claims older than this (by at_ms) leave the window */
 	size_t max_claims;      /* at most this many claims in the window */
-	bool quiet_singletons;  /* no update for a cluster a claim opens alone (no contradiction):
-				 * the claim itself says as much; its first update comes with a
-				 * second member or a contradiction */
+	bool quiet_singletons;  /* the daemon's setting: an update only when a cluster gains a
+				 * source (its first update: a second source) or a contradiction;
+				 * a claim alone, or one more from a source the cluster has, says
+				 * nothing a claim/ subscriber does not know (n_members shows it
+				 * at the next update) */
 	bool member_details;    /* members listed with their proposition, published date and
 				 * url too (claimctl cluster); else claim_id, source, speaker and
 				 * stance, which keeps the daemon's updates small */

@@ -367,6 +367,23 @@ static void test_quiet_singletons(void **state)
 	assert_int_equal(json_integer_value(json_object_get(u, "n_members")), 2);
 	json_decref(ups);
 	json_decref(c);
+	/* one more from a source the cluster has: no update; the next source's shows it */
+	c = mk("b", "Peru's earthquake killed 14 people.", NULL, NULL, "assert",
+	       Q("14 people", 14, "people"), E_PERU, "[]");
+	assert_int_equal(clusterer_add(cl, c, 2500, &ups), 0);
+	assert_int_equal(json_array_size(ups), 0);
+	json_decref(ups);
+	json_decref(c);
+	c = mk("d", "The earthquake in Peru killed 14 people, officials said.", "officials", "said",
+	       "assert", Q("14 people", 14, "people"), E_PERU, "[]");
+	assert_int_equal(clusterer_add(cl, c, 2600, &ups), 0);
+	assert_int_equal(json_array_size(ups), 1);
+	u = json_array_get(ups, 0);
+	assert_int_equal(json_integer_value(json_object_get(u, "n_members")), 4);
+	assert_int_equal(json_integer_value(json_object_get(u, "n_sources")), 3);
+	assert_int_equal(json_integer_value(json_object_get(u, "version")), 4);
+	json_decref(ups);
+	json_decref(c);
 	/* a claim that opens a cluster and contradicts another: both are published */
 	c = mk("c", "The earthquake in Peru killed 23 people.", NULL, NULL, "assert",
 	       Q("23 people", 23, "people"), E_PERU, "[]");
