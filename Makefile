@@ -8,12 +8,12 @@ DESTDIR    ?=
 SHARED     ?= ../shared
 PYTHON     ?= /usr/bin/python3
 
-PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto
+PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto libmicrohttpd
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
             python3-feedparser python3-brotli systemd man-db curl iproute2 \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev libmicrohttpd-dev prometheus
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -38,7 +38,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: install-bin all deps run test unit integration conformance eval bench install uninstall clean check-config
+.PHONY: install-bin all deps run test unit integration conformance eval bench install uninstall clean check-config model
 all: $(BINDIR)/claimd $(BINDIR)/claimctl
 
 # Install the Debian packages that are missing; quiet when all are there.
@@ -69,6 +69,26 @@ $(BINDIR)/claimctl: $(BUILD)/daemon/ctl/claimctl.o $(BUILD)/libclaimd.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libclaimd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libclaimd.a $(LIBS) -lcmocka
+
+# The part-of-speech model (conf/lexicon/tagger.model), retrained from the UD English Web
+# Treebank when $(SHARED)/ud-en-ewt is there (with WordNet's word classes, from Debian's
+# wordnet-base, installed then); the shipped file is used otherwise.
+UD := $(SHARED)/ud-en-ewt
+WORDNET ?= /usr/share/wordnet
+$(BUILD)/tools/train_tagger: tools/train_tagger.c $(BUILD)/libclaimd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libclaimd.a $(LIBS)
+
+model: $(BUILD)/tools/train_tagger
+	@if [ -f $(UD)/en_ewt-ud-train.conllu.gz ] && [ -f $(UD)/en_ewt-ud-dev.conllu.gz ]; then \
+	  $(MAKE) --no-print-directory deps DEB_PKGS=wordnet-base && \
+	  mkdir -p $(BUILD)/ud && \
+	  gzip -dc $(UD)/en_ewt-ud-train.conllu.gz > $(BUILD)/ud/train.conllu && \
+	  gzip -dc $(UD)/en_ewt-ud-dev.conllu.gz > $(BUILD)/ud/dev.conllu && \
+	  $(BUILD)/tools/train_tagger --iter $(MODEL_ITER) --dev $(BUILD)/ud/dev.conllu --wordnet $(WORDNET) \
+	    -o conf/lexicon/tagger.model $(BUILD)/ud/train.conllu; \
+	else echo "model: skipped ($(UD) not found; conf/lexicon/tagger.model is kept)"; fi
+MODEL_ITER ?= 12
 
 run: deps all
 	./claimd -c conf/claimd.conf
@@ -118,7 +138,7 @@ install-bin: all
 clean:
 	rm -rf build build-san build-fuzz claimd claimctl
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(BUILD)/daemon/ctl/claimctl.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/daemon/main.d $(BUILD)/daemon/ctl/claimctl.d $(BUILD)/tools/train_tagger.d
 
 # Further targets (install details, ...) live in mk/*.mk.
 -include mk/*.mk

@@ -128,6 +128,15 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, "User-Agent header sent with every request." },
 	{ SEC_CLAIMD, "log_level", T_ENUM_STR, C(log_level), 0, "info", 0, 0,
 	  "debug|info|notice|warning|err", NULL, "Least important priority logged." },
+	{ SEC_CLAIMD, "page_delay", T_DURATION, C(page_delay_ms), 0, "1s", 0, 10 * MS_MIN, NULL,
+	  NULL, "Least time between two article page requests to one host (default for sources)." },
+	{ SEC_CLAIMD, "page_max_wait", T_DURATION, C(page_max_wait_ms), 0, "2m", 1 * MS_SEC, MS_DAY,
+	  NULL, NULL,
+	  "Longest an article waits for its page (queue and transfer); then it is published with "
+	  "the feed's text (default for sources)." },
+	{ SEC_CLAIMD, "metrics", T_STRING, C(metrics), 0, "", 0, 256, NULL, NULL,
+	  "HOST:PORT of the Prometheus text endpoint (GET /metrics), e.g. 127.0.0.1:9464; "
+	  "empty: none." },
 	{ SEC_CLAIMD, "include", T_INCLUDE, 0, 0, NULL, 0, 0, NULL, NULL,
 	  "Glob(s), comma separated, of drop-in files read after this one (relative to this "
 	  "file's directory; at most 4 levels deep). A glob matching nothing is fine." },
@@ -147,6 +156,20 @@ static const struct cfg_key cfg_keys[] = {
 	  "Article id from: auto (GUID, else canonical link), guid, link, or hash (of the content)." },
 	{ SEC_SOURCE, "enabled", T_BOOL, S(enabled), 0, "yes", 0, 0, NULL, NULL,
 	  "Poll this source at all." },
+	{ SEC_SOURCE, "fetch_page", T_ENUM, S(fetch_page), 0, "auto", 0, 0, "auto|always|never", NULL,
+	  "Fetch each new article's linked page and take its body as the text: auto (when the "
+	  "feed's text is shorter than page_min_chars or looks cut, e.g. ends in \"...\" or "
+	  "\"Read more\"), always, or never." },
+	{ SEC_SOURCE, "page_min_chars", T_INT, S(page_min_chars), 0, "800", 0, 1000000, NULL, NULL,
+	  "With fetch_page = auto: a feed text of fewer characters than this fetches the page." },
+	{ SEC_SOURCE, "page_allow_private", T_BOOL, S(page_allow_private), 0, "no", 0, 0, NULL,
+	  NULL,
+	  "Allow article pages (and their redirects) on loopback, private, link-local and other "
+	  "non-public addresses. Off by default: feed content chooses the page URLs." },
+	{ SEC_SOURCE, "page_delay", T_DURATION, S(page_delay_ms), 0, NULL, 0, 10 * MS_MIN, NULL,
+	  "page_delay", "Least time between two page requests of this source to one host." },
+	{ SEC_SOURCE, "page_max_wait", T_DURATION, S(page_max_wait_ms), 0, NULL, 1 * MS_SEC, MS_DAY,
+	  NULL, "page_max_wait", "Longest an article of this source waits for its page." },
 };
 
 #define N_KEYS ARRAY_SIZE(cfg_keys)

@@ -8,7 +8,13 @@
  *        validators and cache hints of the final response, a permanent redirect's target,
  *        and for failures a -errno class with curl's own explanation.
  * Must not: log, block, follow more than 5 redirects, leave http/https (file:// only when
- *        the request allows it), or keep a byte past the body cap. Every socket is
+ *        the request allows it), or keep a byte past the body cap. A public_only request
+ *        (article pages: their URLs come from feed content) never connects to, nor sends a
+ *        request over a reused connection to, a non-public address: the address curl is
+ *        about to connect to is checked in the open-socket callback (after name
+ *        resolution, so DNS rebinding cannot slip past), and the connected peer once more
+ *        in the pre-request callback (which also sees reused connections and each
+ *        redirect hop). Every socket is
  *        O_CLOEXEC (curl's own resolver thread makes a short-lived socketpair per name
  *        lookup that we cannot reach). fetch_free() must not be called from inside the
  *        done callback. */
@@ -22,6 +28,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <curl/curl.h>
 
@@ -54,6 +62,12 @@ struct xfer {
 	bool too_large;
 	bool oom;
 	bool allow_file;
+	bool public_only;
+	bool refused;
+	const char *refused_class;
+	char refused_addr[INET6_ADDRSTRLEN];
+	fetch_done_fn done;   /* or NULL: the fetcher's */
+	void *done_ctx;
 
 	/* Headers of the response being received (reset on each new response). */
 	long resp_status;
@@ -281,11 +295,175 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *ud)
 	return n;
 }
 
+/* ---- addresses a publisher's content may not reach ---- */
+
+struct net4 {
+	uint32_t net;
+	int bits;
+	const char *why;
+};
+
+/* Longest prefixes first where they nest (192.0.0.0/24 inside nothing else here). */
+static const struct net4 nonpublic4[] = {
+	{ 0x00000000, 8, "unspecified" },    /* 0.0.0.0/8 "this network" */
+	{ 0x0a000000, 8, "private" },        /* 10.0.0.0/8 */
+	{ 0x64400000, 10, "cgnat" },         /* 100.64.0.0/10 shared address space */
+	{ 0x7f000000, 8, "loopback" },       /* 127.0.0.0/8 */
+	{ 0xa9fe0000, 16, "link-local" },    /* 169.254.0.0/16 */
+	{ 0xac100000, 12, "private" },       /* 172.16.0.0/12 */
+	{ 0xc0000000, 24, "ietf-protocol" }, /* 192.0.0.0/24 */
+	{ 0xc0000200, 24, "documentation" }, /* 192.0.2.0/24 TEST-NET-1 */
+	{ 0xc0586300, 24, "reserved" },      /* 192.88.99.0/24 6to4 relay anycast (deprecated) */
+	{ 0xc0a80000, 16, "private" },       /* 192.168.0.0/16 */
+	{ 0xc6120000, 15, "benchmarking" },  /* 198.18.0.0/15 */
+	{ 0xc6336400, 24, "documentation" }, /* 198.51.100.0/24 TEST-NET-2 */
+	{ 0xcb007100, 24, "documentation" }, /* 203.0.113.0/24 TEST-NET-3 */
+	{ 0xe0000000, 4, "multicast" },      /* 224.0.0.0/4 */
+	{ 0xffffffff, 32, "broadcast" },     /* 255.255.255.255 (before 240/4) */
+	{ 0xf0000000, 4, "reserved" },       /* 240.0.0.0/4 */
+};
+
+static const char *nonpublic_v4(uint32_t a)
+{
+	for (size_t i = 0; i < sizeof(nonpublic4) / sizeof(nonpublic4[0]); i++) {
+		uint32_t mask = nonpublic4[i].bits == 0 ? 0 : 0xffffffffu << (32 - nonpublic4[i].bits);
+		if ((a & mask) == nonpublic4[i].net)
+			return nonpublic4[i].why;
+	}
+	return NULL;
+}
+
+static uint32_t v4_at(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static const char *nonpublic_v6(const uint8_t *b)
+{
+	static const uint8_t zero[16];
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+	if (!memcmp(b, zero, 16))
+		return "unspecified";
+	if (!memcmp(b, zero, 15) && b[15] == 1)
+		return "loopback";
+	if (!memcmp(b, mapped, 12) || !memcmp(b, nat64, 12)) {
+		const char *w = nonpublic_v4(v4_at(b + 12));
+		return w;
+	}
+	if (!memcmp(b, zero, 12)) {
+		/* ::a.b.c.d, IPv4-compatible (deprecated): judged by what it carries, and
+		 * refused even when that is public, as nothing routes it */
+		const char *w = nonpublic_v4(v4_at(b + 12));
+		return w ? w : "reserved";
+	}
+	if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 &&
+	    b[5] == 0x01)
+		return "nat64-local"; /* 64:ff9b:1::/48 */
+	if (b[0] == 0x01 && b[1] == 0x00 && !memcmp(b + 2, zero, 6))
+		return "discard"; /* 100::/64 */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02)
+		return "ietf-protocol"; /* 2001::/23, Teredo 2001::/32 among them */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+		return "documentation"; /* 2001:db8::/32 */
+	if (b[0] == 0x20 && b[1] == 0x02)
+		return nonpublic_v4(v4_at(b + 2)); /* 2002:a.b.c.d::/48 6to4 */
+	if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0x00)
+		return "documentation"; /* 3fff::/20 */
+	if ((b[0] & 0xfe) == 0xfc)
+		return "private"; /* fc00::/7 unique local */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+		return "link-local"; /* fe80::/10 */
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+		return "site-local"; /* fec0::/10 (deprecated) */
+	if (b[0] == 0xff)
+		return "multicast"; /* ff00::/8 */
+	if ((b[0] & 0xe0) != 0x20)
+		return "reserved"; /* outside 2000::/3, the global unicast space */
+	return NULL;
+}
+
+const char *fetch_addr_nonpublic(const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa)
+		return "invalid";
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return nonpublic_v4(ntohl(in->sin_addr.s_addr));
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		return nonpublic_v6(in6->sin6_addr.s6_addr);
+	}
+	return "invalid"; /* AF_UNIX and anything else: never for a page */
+}
+
+const char *fetch_ip_nonpublic(const char *ip)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	if (!ip)
+		return "invalid";
+	size_t n = strlen(ip);
+	if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']') {
+		ip++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return "invalid";
+	memcpy(buf, ip, n);
+	buf[n] = 0;
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, buf, &a4) == 1)
+		return nonpublic_v4(ntohl(a4.s_addr));
+	if (inet_pton(AF_INET6, buf, &a6) == 1)
+		return nonpublic_v6(a6.s6_addr);
+	return "invalid";
+}
+
+static void refuse(struct xfer *x, const char *why, const char *addr)
+{
+	if (!x->refused) {
+		x->refused = true;
+		x->refused_class = why;
+		snprintf(x->refused_addr, sizeof(x->refused_addr), "%s", addr ? addr : "");
+	}
+}
+
 static curl_socket_t on_opensocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	(void)ud;
+	struct xfer *x = ud;
 	(void)purpose;
+	if (x->public_only) {
+		const char *why = fetch_addr_nonpublic(&a->addr, a->addrlen);
+		if (why) {
+			char ip[INET6_ADDRSTRLEN] = "";
+			if (a->family == AF_INET)
+				inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip,
+					  sizeof(ip));
+			else if (a->family == AF_INET6)
+				inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip,
+					  sizeof(ip));
+			refuse(x, why, ip);
+			return CURL_SOCKET_BAD; /* curl tries the host's next address, if any */
+		}
+	}
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Before each request, on a new or a reused connection: the peer must be public too. */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct xfer *x = ud;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	const char *why = fetch_ip_nonpublic(primary_ip);
+	if (why) {
+		refuse(x, why, primary_ip);
+		return CURL_PREREQFUNC_ABORT;
+	}
+	return CURL_PREREQFUNC_OK;
 }
 
 /* ---- multi <-> loop glue ---- */
@@ -474,7 +652,16 @@ static void finish(struct fetcher *f, CURL *easy, CURLcode code)
 		.too_large = x->too_large,
 		.bytes = x->bytes,
 	};
-	if (r.err == 0) {
+	if (x->refused && r.err != 0) {
+		r.err = -EPERM;
+		r.refused = true;
+		r.refused_class = x->refused_class;
+		r.refused_addr = x->refused_addr[0] ? x->refused_addr : NULL;
+		r.status = 0;
+		snprintf(msg, sizeof(msg), "refused to connect to %s, a %s address",
+			 x->refused_addr[0] ? x->refused_addr : "?", x->refused_class);
+		r.errmsg = msg;
+	} else if (r.err == 0) {
 		if (x->body) {
 			r.body = x->body;
 			r.len = x->len;
@@ -495,7 +682,10 @@ static void finish(struct fetcher *f, CURL *easy, CURLcode code)
 		snprintf(msg, sizeof(msg), "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
 		r.errmsg = msg;
 	}
-	f->done(&r, f->ctx);
+	if (x->done)
+		x->done(&r, x->done_ctx);
+	else
+		f->done(&r, f->ctx);
 	x->f = NULL; /* already removed from the multi */
 	xfer_free(x);
 }
@@ -656,7 +846,10 @@ int fetch_start(struct fetcher *f, const struct fetch_request *req)
 		return -ENOMEM;
 	x->f = f;
 	x->ud = req->ud;
-	x->allow_file = req->allow_file;
+	x->allow_file = req->allow_file && !req->public_only;
+	x->public_only = req->public_only;
+	x->done = req->done;
+	x->done_ctx = req->done_ctx;
 	x->max_body = req->max_body > 0 ? req->max_body : FETCH_DEFAULT_MAX_BODY;
 	x->retry_after_ms = -1;
 	x->max_age_ms = -1;
@@ -666,7 +859,8 @@ int fetch_start(struct fetcher *f, const struct fetch_request *req)
 	if (!x->cur_url || !x->easy)
 		goto oom;
 	if (add_header(&x->hdrs, "If-None-Match", req->etag) < 0 ||
-	    add_header(&x->hdrs, "If-Modified-Since", req->last_modified) < 0)
+	    add_header(&x->hdrs, "If-Modified-Since", req->last_modified) < 0 ||
+	    add_header(&x->hdrs, "Accept", req->accept) < 0)
 		goto oom;
 
 	int64_t cto = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
@@ -689,7 +883,7 @@ int fetch_start(struct fetcher *f, const struct fetch_request *req)
 	SET(CURLOPT_PRIVATE, x);
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_PROTOCOLS_STR, req->allow_file ? "http,https,file" : "http,https");
+	SET(CURLOPT_PROTOCOLS_STR, x->allow_file ? "http,https,file" : "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_FOLLOWLOCATION, 1L);
 	SET(CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
@@ -705,6 +899,11 @@ int fetch_start(struct fetcher *f, const struct fetch_request *req)
 	SET(CURLOPT_HEADERDATA, x);
 	SET(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
 	SET(CURLOPT_OPENSOCKETDATA, x);
+	if (x->public_only) {
+		SET(CURLOPT_PREREQFUNCTION, on_prereq);
+		SET(CURLOPT_PREREQDATA, x);
+		SET(CURLOPT_PROXY, ""); /* a proxy's address would be all the guard sees */
+	}
 	if (x->hdrs)
 		SET(CURLOPT_HTTPHEADER, x->hdrs);
 #undef SET

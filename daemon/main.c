@@ -8,6 +8,7 @@
  * STOP_GRACE_MS to finish, then everything is closed in reverse order; exit 0. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <libxml/parser.h>
 #include <signal.h>
@@ -18,18 +19,23 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "claimd/checkconf.h"
 #include "claimd/config.h"
 #include "claimd/cluster.h"
 #include "claimd/daemon.h"
 #include "claimd/log.h"
+#include "claimd/metrics.h"
 #include "claimd/msgid.h"
 #include "claimd/notify.h"
+#include "claimd/stats.h"
+#include "claimd/status.h"
 #include "claimd/wire.h"
 
 #define STOP_GRACE_MS 3000
 #define DEFAULT_CONFIG CLAIMD_SYSCONFDIR "/claimd/claimd.conf"
 
 static struct daemon D;
+static struct metrics *M;
 static struct loop_timer *t_heartbeat, *t_watchdog, *t_stop, *t_prune;
 static int64_t stop_deadline;
 static const char *config_path = DEFAULT_CONFIG;
@@ -95,6 +101,11 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 			      "fetches", (json_int_t)D.n.fetches, "in_flight",
 			      (json_int_t)fetch_in_flight(D.fetch), "journal_bytes",
 			      (json_int_t)store_journal_bytes(D.store));
+	if (b)
+		json_object_set_new(b, "pages",
+				    json_pack("{s:I, s:I, s:I}", "fetched", (json_int_t)D.n.pages,
+					      "used", (json_int_t)D.n.pages_used, "queued",
+					      (json_int_t)pages_queued(D.pages)));
 	if (b) {
 		pub_heartbeat(D.pub, b);
 		json_decref(b);
@@ -155,12 +166,14 @@ static void reload(void)
 	cfg_errors_clear(&errs);
 	bool endpoints_changed = c->n_publish != D.cfg->n_publish ||
 				 strcmp(c->replay ? c->replay : "", D.cfg->replay ? D.cfg->replay : "") ||
-				 strcmp(c->state_dir, D.cfg->state_dir);
+				 strcmp(c->state_dir, D.cfg->state_dir) ||
+				 strcmp(c->metrics ? c->metrics : "", D.cfg->metrics ? D.cfg->metrics : "");
 	for (size_t i = 0; !endpoints_changed && i < c->n_publish; i++)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
 	struct cfg *old = D.cfg;
 	D.cfg = c;
 	sched_apply(D.sched);
+	pages_apply(D.pages);
 	struct fetch_cfg fc = { .max_parallel = c->max_parallel, .max_per_host = c->max_per_host,
 				.user_agent = c->user_agent };
 	fetch_set_limits(D.fetch, &fc);
@@ -168,7 +181,8 @@ static void reload(void)
 	cfg_free(old);
 	if (endpoints_changed)
 		log_ev(LOG_WARNING, NULL, NULL,
-		       "publish, replay or state_dir changed: they take effect at the next restart");
+		       "publish, replay, state_dir or metrics changed: they take effect at the next "
+		       "restart");
 	log_ev(LOG_NOTICE, MSGID_CONFIG_RELOADED, NULL, "Configuration %s reloaded (%zu sources)",
 	       config_path, c->n_sources);
 	update_status();
@@ -189,6 +203,7 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *ud)
 		if (D.stopping)
 			continue;
 		D.stopping = true;
+		pages_stop(D.pages); /* queued pages are fetched after the restart */
 		notify_stopping();
 		log_ev(LOG_INFO, NULL, NULL, "Received %s, stopping", strsignal((int)si.ssi_signo));
 		loop_timer_arm(t_heartbeat, -1);
@@ -246,10 +261,13 @@ int main(int argc, char **argv)
 	struct cfg_errors errs = { 0 };
 	int r = cfg_load(config_path, &D.cfg, &errs);
 	if (check) {
+		if (r == 0)
+			checkconf_run(D.cfg, &errs); /* what the start would refuse */
 		print_errors(&errs, 0);
 		if (r == -EINVAL || errs.n > 0) {
 			fprintf(stderr, "%s: %zu error%s\n", config_path, errs.n, errs.n == 1 ? "" : "s");
 			cfg_errors_clear(&errs);
+			cfg_free(D.cfg);
 			return 1;
 		}
 		if (r < 0) {
@@ -260,6 +278,7 @@ int main(int argc, char **argv)
 		cfg_free(D.cfg);
 		return 0;
 	}
+	stats_started_ms(); /* the start time status reports */
 	log_init("claimd", 0);
 	if (r < 0) {
 		print_errors(&errs, 1);
@@ -295,12 +314,17 @@ int main(int argc, char **argv)
 		       "Cannot open the state database in %s: %s", D.cfg->state_dir, strerror(-r));
 		goto out;
 	}
-	r = claims_new(D.cfg->lexicon_dir, &D.claims, err, sizeof(err));
+	char lexdir[PATH_MAX];
+	checkconf_lexicon_dir(D.cfg, lexdir, sizeof(lexdir));
+	r = claims_new(lexdir, &D.claims, err, sizeof(err));
 	if (r < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "Cannot load lexicons from %s: %s",
-		       D.cfg->lexicon_dir, err);
+		       lexdir, err);
 		goto out;
 	}
+	if (strcmp(lexdir, D.cfg->lexicon_dir))
+		log_ev(LOG_INFO, NULL, NULL, "Lexicons from %s (%s has none)", lexdir,
+		       D.cfg->lexicon_dir);
 	r = pipeline_cluster_init(&D);
 	if (r < 0) {
 		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
@@ -319,6 +343,7 @@ int main(int argc, char **argv)
 		       err);
 		goto out;
 	}
+	pub_set_status(D.pub, status_text, &D); /* claimctl status */
 	for (size_t i = 0; i < D.cfg->n_publish; i++)
 		log_ev(LOG_INFO, MSGID_PUBLISHER_BOUND,
 		       &(struct log_ctx){ .extra = NULL }, "Publishing on %s", D.cfg->publish[i]);
@@ -333,9 +358,23 @@ int main(int argc, char **argv)
 		       strerror(-r));
 		goto out;
 	}
+	if (D.cfg->metrics && *D.cfg->metrics) {
+		r = metrics_new(&D, D.cfg->metrics, &M, err, sizeof(err));
+		if (r < 0) {
+			log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "%s", err);
+			goto out;
+		}
+		log_ev(LOG_INFO, NULL, NULL, "Metrics on http://%s/metrics", D.cfg->metrics);
+	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add(D.loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = errno }, "Cannot watch signals: %m");
+		goto out;
+	}
+	if ((r = pages_new(&D, &D.pages)) < 0 || (r = pages_resume(D.pages)) < 0) {
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
+		       "Cannot resume the article page queue: %s",
+		       store_errmsg(D.store) ? store_errmsg(D.store) : strerror(-r));
 		goto out;
 	}
 	if ((r = sched_new(&D, &D.sched)) < 0 || (r = sched_apply(D.sched)) < 0 ||
@@ -373,7 +412,9 @@ out:
 	loop_timer_free(t_prune);
 	loop_timer_free(t_watchdog);
 	loop_timer_free(t_heartbeat);
+	metrics_free(M);
 	sched_free(D.sched);
+	pages_free(D.pages);
 	fetch_free(D.fetch);
 	pub_free(D.pub);
 	if (zctx)

@@ -8,7 +8,13 @@
  *        gets its proposition and goes through the clusterer (cluster/): the updates of the
  *        clusters it joins or contradicts are journalled in the same transaction, with the
  *        claim in the cluster window table that rebuilds the clusterer at start.
- * Must not: log (the scheduler logs once per state change); block on the network. */
+ *        An article whose page is wanted (pipeline_page_wanted: fetch_page, the feed
+ *        text's length and whether it looks cut) is not published here: it is queued in
+ *        the store, marked seen in the same transaction, and handed to pages.c, which
+ *        publishes it once through pipeline_publish_paged() with the page's body
+ *        (pipeline_apply_page) or with the feed's text and the reason.
+ * Must not: log (the scheduler and pages.c log once per state change); block on the
+ *        network. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -18,9 +24,11 @@
 #include "claimd/article.h"
 #include "claimd/cluster.h"
 #include "claimd/daemon.h"
+#include "claimd/stats.h"
 #include "claimd/feed.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
+#include "claimd/page.h"
 #include "claimd/wire.h"
 
 static void hex_sha256(const char *a, const char *b, char out[33])
@@ -66,6 +74,163 @@ static const char *charset_of(const char *ctype, char *buf, size_t len)
 	memcpy(buf, p, n);
 	buf[n] = 0;
 	return buf;
+}
+
+/* SHA-256 hex of title "\n" text: the article's content_hash, as article.c makes it. */
+static int content_hash(const char *title, const char *text, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c)
+		return -ENOMEM;
+	int ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(c, title, strlen(title)) && EVP_DigestUpdate(c, "\n", 1) &&
+		 EVP_DigestUpdate(c, text, strlen(text)) && EVP_DigestFinal_ex(c, md, &len);
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -EIO;
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < len && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = 0;
+	return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Whether a text ends as teasers do: an ellipsis, "[...]", "Read more", "Continue
+ * reading", possibly followed by an arrow or closing punctuation. */
+static bool looks_cut(const char *s)
+{
+	static const char *const tails[] = {
+		"\xe2\x80\xa6", "...", "[...]", "[\xe2\x80\xa6]", "(...)", "read more",
+		"continue reading", "read the full story", "read the full article",
+		"read full story", "read full article", "full story", "more...",
+	};
+	static const char *const trail[] = { " ", "\t", "\n", "\r", "\xc2\xa0", "\xc2\xbb",
+					      "\xe2\x80\xba", "\xe2\x86\x92", ">", ":", "]",
+					      ")", "." };
+	if (!s)
+		return false;
+	size_t n = strlen(s);
+	/* strip what may follow the marker ("Read more »", "Continue reading →"), but keep
+	 * the dots of an ellipsis */
+	for (bool again = true; again && n > 0;) {
+		again = false;
+		for (size_t i = 0; i < sizeof(trail) / sizeof(trail[0]); i++) {
+			size_t l = strlen(trail[i]);
+			if (!strcmp(trail[i], ".") && n >= 3 && !strncmp(s + n - 3, "...", 3))
+				continue;
+			if (!strcmp(trail[i], "]") || !strcmp(trail[i], ")")) {
+				/* "[...]" and "(...)" are markers themselves */
+				if (n >= 4 && !strncmp(s + n - 4, "...", 3))
+					continue;
+				if (n >= 4 && !strncmp(s + n - 4, "\xe2\x80\xa6", 3))
+					continue;
+			}
+			if (n >= l && !strncmp(s + n - l, trail[i], l)) {
+				n -= l;
+				again = true;
+			}
+		}
+	}
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		size_t l = strlen(tails[i]);
+		if (n >= l && !strncasecmp(s + n - l, tails[i], l))
+			return true;
+	}
+	return false;
+}
+
+const char *pipeline_page_wanted(const struct cfg_source *cs, const json_t *art, bool *ret_want)
+{
+	*ret_want = false;
+	if (cs->fetch_page == FETCH_PAGE_NEVER)
+		return "fetch-page-never";
+	const char *url = jstr(art, "url");
+	if (!url || !*url)
+		return "no-link";
+	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
+		return "not-http";
+	if (cs->fetch_page == FETCH_PAGE_ALWAYS) {
+		*ret_want = true;
+		return "fetch-page-always";
+	}
+	const char *text = jstr(art, "text");
+	if (!text || utf8_chars(text) < (size_t)cs->page_min_chars) {
+		*ret_want = true;
+		return "feed-text-short";
+	}
+	if (looks_cut(text) || looks_cut(jstr(art, "summary"))) {
+		*ret_want = true;
+		return "feed-text-cut";
+	}
+	return "feed-text-long-enough";
+}
+
+static bool empty_field(const json_t *art, const char *key)
+{
+	const json_t *v = json_object_get(art, key);
+	return !v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v)) ||
+	       (json_is_array(v) && json_array_size(v) == 0);
+}
+
+static void fill(json_t *art, const char *key, const char *v)
+{
+	if (v && *v && empty_field(art, key))
+		json_object_set_new(art, key, json_string(v));
+}
+
+int pipeline_apply_page(json_t *art, const struct page *pg, const char *page_url,
+			const char *why)
+{
+	if (!pg || !pg->text)
+		return -EINVAL;
+	json_object_set_new(art, "text", json_string(pg->text));
+	json_object_set_new(art, "text_source", json_string("page"));
+	json_object_set_new(art, "text_source_reason", json_string(why ? why : "fetched"));
+	json_object_set_new(art, "page_url", page_url ? json_string(page_url) : json_null());
+	/* the feed wins where it has a value; the page fills what it lacks */
+	fill(art, "title", pg->title);
+	fill(art, "published", pg->published);
+	fill(art, "updated", pg->modified);
+	fill(art, "lang", pg->lang);
+	fill(art, "summary", pg->description);
+	fill(art, "canonical_url", pg->canonical_url);
+	fill(art, "section", pg->section);
+	fill(art, "image", pg->image);
+	if (empty_field(art, "authors") && pg->n_authors > 0) {
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < pg->n_authors; i++)
+			if (pg->authors[i] && *pg->authors[i])
+				json_array_append_new(a, json_pack("{s:s, s:n, s:n}", "name",
+								   pg->authors[i], "email", "uri"));
+		if (a)
+			json_object_set_new(art, "authors", a);
+	}
+	char hash[65];
+	const char *title = jstr(art, "title");
+	if (content_hash(title ? title : "", pg->text, hash) < 0)
+		return -ENOMEM;
+	json_object_set_new(art, "content_hash", json_string(hash));
+	return 0;
+}
+
+void pipeline_feed_text(json_t *art, const char *reason, const char *page_url)
+{
+	json_object_set_new(art, "text_source", json_string("feed"));
+	json_object_set_new(art, "text_source_reason", json_string(reason ? reason : "unknown"));
+	json_object_set_new(art, "page_url", page_url ? json_string(page_url) : json_null());
 }
 
 #define CLUSTER_PRUNE_EVERY 1024  /* claims between prunes of the cluster window table */
@@ -138,10 +303,12 @@ static int cluster_claim(struct daemon *d, json_t *c)
 }
 
 /* Journals and publishes one article and its claims, in one transaction with its seen
- * mark (the sends wait for the commit). One transaction per article, not per fetch: a
+ * mark (the sends wait for the commit), or, for an article that waited for its page
+ * (page_hash set: the feed's content hash it was queued under), with the page's outcome. One transaction per article, not per fetch: a
  * fetch of hundreds of new articles would otherwise leave as one burst of thousands of
  * messages, past a subscriber's high-water mark. Returns claims published or -errno. */
-static int publish_article(struct daemon *d, const char *source, json_t *art)
+static int publish_article(struct daemon *d, const char *source, json_t *art,
+			   const char *page_hash, const char *page_outcome)
 {
 	char topic_a[300], topic_c[300];
 	snprintf(topic_a, sizeof(topic_a), CLAIMD_TOPIC_ARTICLE "%s", source);
@@ -200,7 +367,10 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 				goto rollback;
 		}
 	}
-	r = store_mark_seen(d->store, id, jstr(art, "content_hash"), now_wall_ms());
+	if (page_hash)
+		r = store_page_done(d->store, id, page_hash, page_outcome, now_wall_ms());
+	else
+		r = store_mark_seen(d->store, id, jstr(art, "content_hash"), now_wall_ms());
 	if (r < 0)
 		goto rollback;
 	r = store_commit(d->store);
@@ -208,6 +378,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art)
 		goto rollback;
 	d->n.articles++;
 	d->n.claims += (uint64_t)nclaims;
+	stats_published(source, nclaims);
 	r = nclaims;
 	goto out;
 rollback:
@@ -263,11 +434,52 @@ int pipeline_parse(struct daemon *d, const char *source, const struct cfg_source
 	return 0;
 }
 
+/* Holds an article for its page: queued with its JSON and marked seen in one
+ * transaction (so the next poll does not queue it again, and a restart resumes it), then
+ * handed to pages.c. */
+static int queue_for_page(struct daemon *d, const char *source, json_t *art, const char *why)
+{
+	const char *id = jstr(art, "id"), *hash = jstr(art, "content_hash");
+	json_object_set_new(art, "text_source_reason", json_string(why));
+	char *dump = json_dumps(art, JSON_COMPACT);
+	if (!dump)
+		return -ENOMEM;
+	int64_t now = now_wall_ms();
+	int r = store_begin(d->store);
+	if (r < 0)
+		goto out;
+	if ((r = store_page_queue(d->store, id, hash, source, jstr(art, "url"), dump, now)) < 0 ||
+	    (r = store_mark_seen(d->store, id, hash, now)) < 0 ||
+	    (r = store_commit(d->store)) < 0) {
+		store_rollback(d->store);
+		goto out;
+	}
+	r = pages_add(d->pages, source, art, id, hash, why, 0);
+out:
+	free(dump);
+	return r;
+}
+
+int pipeline_publish_paged(struct daemon *d, const char *source, json_t *art,
+			   const char *queued_hash, const char *outcome)
+{
+	int n = publish_article(d, source, art, queued_hash, outcome);
+	if (n < 0)
+		return n;
+	const char *id = jstr(art, "id");
+	struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
+	log_ev(LOG_DEBUG, MSGID_ARTICLE_PUBLISHED, &lc, "Published article '%s' with %d claims",
+	       jstr(art, "title") ? jstr(art, "title") : "", n);
+	return n;
+}
+
 int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t *left,
 		     size_t max, char **ret_err)
 {
 	int published = 0;
 	int ret = 0;
+	const struct cfg_source *cs = NULL; /* looked up once, at the first new article */
+	bool cs_looked = false;
 	/* Feeds list newest first: publish oldest first, from the end of the array. */
 	while (*left > 0 && (size_t)published < max) {
 		json_t *art = json_array_get(arts, *left - 1);
@@ -286,7 +498,24 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 			(*left)--;
 			continue;
 		}
-		int n = publish_article(d, source, art);
+		if (!cs_looked) {
+			cs = d->pages ? cfg_find_source(d->cfg, source) : NULL;
+			cs_looked = true;
+		}
+		bool want = false;
+		const char *why = cs ? pipeline_page_wanted(cs, art, &want) : "fetch-page-never";
+		if (want) {
+			int q = queue_for_page(d, source, art, why);
+			if (q < 0) {
+				ret = q;
+				break;
+			}
+			(*left)--;
+			published++; /* a transaction: counts toward this pass */
+			continue;
+		}
+		pipeline_feed_text(art, why, NULL);
+		int n = publish_article(d, source, art, NULL, NULL);
 		if (n < 0) {
 			ret = n;
 			break;

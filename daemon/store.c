@@ -222,6 +222,10 @@ static const char schema_sql[] =
 	" seq INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS cluster_claim (seq INTEGER PRIMARY KEY,"
 	" at_ms INTEGER NOT NULL, claim TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS pages (id TEXT NOT NULL, hash TEXT NOT NULL,"
+	" source TEXT NOT NULL, url TEXT, article TEXT, state TEXT NOT NULL, reason TEXT,"
+	" queued_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, hash)) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
 /* Re-reads the cached counters from the database (after open and rollback). */
@@ -826,6 +830,126 @@ int store_journal_prune(struct store *s, int64_t now_ms, int64_t max_age_ms, int
 rollback:
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/* ---- article pages ---- */
+
+/* One statement, prepared each time: page calls are few (one per article that wants its
+ * page), so they stay out of the journal's prepared set. */
+static int page_exec(struct store *s, const char *sql, const char *what, const char *a,
+		     const char *b, const char *c, const char *d, const char *e, int64_t n)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, what);
+	const char *v[5] = { a, b, c, d, e };
+	int np = sqlite3_bind_parameter_count(q);
+	for (int i = 0; i < 5 && i < np; i++)
+		sqlite3_bind_text(q, i + 1, v[i], -1, SQLITE_STATIC);
+	if (np >= 6)
+		sqlite3_bind_int64(q, 6, n);
+	rc = sqlite3_step(q);
+	int r = rc == SQLITE_DONE ? 0 : fail(s, rc, what);
+	if (r == 0)
+		r = sqlite3_changes(s->db);
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_page_queue(struct store *s, const char *id, const char *hash, const char *source,
+		     const char *url, const char *article, int64_t now_ms)
+{
+	if (!id || !hash || !source || !article)
+		return -EINVAL;
+	int r = page_exec(s,
+			  "INSERT OR REPLACE INTO pages(id, hash, source, url, article, state,"
+			  " queued_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6)",
+			  "queue article page", id, hash, source, url, article, now_ms);
+	return r < 0 ? r : 0;
+}
+
+int store_page_attempt(struct store *s, const char *id, const char *hash)
+{
+	int r = page_exec(s,
+			  "UPDATE pages SET attempts = attempts + 1 WHERE id = ?1 AND hash = ?2"
+			  " AND state = 'queued'",
+			  "count page attempt", id, hash, NULL, NULL, NULL, 0);
+	return r < 0 ? r : 0;
+}
+
+#define STORE_PAGE_KEEP_MS (30LL * 24 * 3600 * 1000) /* outcomes kept this long */
+
+int store_page_done(struct store *s, const char *id, const char *hash, const char *reason,
+		    int64_t now_ms)
+{
+	int r = page_exec(s,
+			  "UPDATE pages SET state = 'done', article = NULL, reason = ?3,"
+			  " done_ms = ?6 WHERE id = ?1 AND hash = ?2",
+			  "record page outcome", id, hash, reason, NULL, NULL, now_ms);
+	if (r < 0)
+		return r;
+	/* Now and then, forget outcomes older than a month (the seen-set remembers the
+	 * articles; these only tell an operator what happened). */
+	static unsigned every;
+	if (++every % 256 == 0) {
+		r = page_exec(s, "DELETE FROM pages WHERE state = 'done' AND done_ms < ?6",
+			      "prune page outcomes", NULL, NULL, NULL, NULL, NULL,
+			      now_ms - STORE_PAGE_KEEP_MS);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int store_page_state(struct store *s, const char *id, const char *hash, char **ret_reason)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT state, reason FROM pages WHERE id = ?1 AND hash = ?2",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "read page state");
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	int r = 0;
+	if (rc == SQLITE_ROW) {
+		const char *st = (const char *)sqlite3_column_text(q, 0);
+		r = st && !strcmp(st, "done") ? 2 : 1;
+		if (ret_reason)
+			*ret_reason = col_dup(q, 1);
+	} else if (rc != SQLITE_DONE) {
+		r = fail(s, rc, "read page state");
+	}
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_page_scan(struct store *s, store_page_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT id, hash, source, url, article, queued_ms, attempts FROM pages"
+				    " WHERE state = 'queued' ORDER BY queued_ms",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "read page queue");
+	int r = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *c[5];
+		for (int i = 0; i < 5; i++)
+			c[i] = (const char *)sqlite3_column_text(q, i);
+		if (!c[0] || !c[1] || !c[2] || !c[4])
+			continue;
+		r = fn(ud, c[0], c[1], c[2], c[3], c[4], sqlite3_column_int64(q, 5),
+		       sqlite3_column_int(q, 6));
+		if (r)
+			break;
+	}
+	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = fail(s, rc, "read page queue");
+	sqlite3_finalize(q);
 	return r;
 }
 

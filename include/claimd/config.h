@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 enum id_rule { ID_RULE_AUTO = 0, ID_RULE_GUID, ID_RULE_LINK, ID_RULE_HASH };
+enum fetch_page { FETCH_PAGE_AUTO = 0, FETCH_PAGE_ALWAYS, FETCH_PAGE_NEVER };
 
 struct cfg_source {
 	char *name;
@@ -19,6 +20,11 @@ struct cfg_source {
 	int64_t timeout_ms;    /* whole transfer */
 	enum id_rule id_rule;
 	bool enabled;
+	enum fetch_page fetch_page; /* when to fetch an article's linked page */
+	int page_min_chars;    /* auto: a shorter feed text fetches the page */
+	bool page_allow_private; /* pages on non-public addresses allowed */
+	int64_t page_delay_ms; /* least time between page requests to one host */
+	int64_t page_max_wait_ms; /* longest an article waits for its page */
 	char *file;            /* where it was defined */
 	int line;
 };
@@ -47,6 +53,9 @@ struct cfg {
 	char *curve_client_keys_dir;
 	char *user_agent;
 	char *log_level;
+	int64_t page_delay_ms;    /* default for sources */
+	int64_t page_max_wait_ms; /* default for sources */
+	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
 	struct cfg_source *sources;
 	size_t n_sources;
 };

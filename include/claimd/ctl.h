@@ -8,5 +8,8 @@ int ctl_extract(int argc, char **argv);  /* daemon/ctl/extract.c */
 int ctl_cluster(int argc, char **argv);  /* daemon/ctl/cluster.c */
 int ctl_sub(int argc, char **argv);      /* daemon/ctl/sub.c */
 int ctl_check(int argc, char **argv);    /* daemon/ctl/check.c */
+int ctl_page(int argc, char **argv);     /* daemon/ctl/page.c */
+int ctl_tag(int argc, char **argv);      /* daemon/ctl/tag.c */
+int ctl_status(int argc, char **argv);   /* daemon/ctl/status.c */
 
 #endif

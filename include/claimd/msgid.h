@@ -16,6 +16,8 @@
 #define MSGID_SOURCE_REDIRECTED  "caae433015c862b78a1c7430741fe107" /* source permanently redirected */
 #define MSGID_BODY_TOO_LARGE     "9c556cb42f97be0eb829b299002104f0" /* body over the size limit */
 #define MSGID_ARTICLE_PUBLISHED  "59d313f7f689a9716524f19f6d757f97" /* article published */
+#define MSGID_PAGE_REFUSED       "a9032d8aea074350b2a6cf45eb75ccf9" /* article page refused: not a public address */
+#define MSGID_PAGE_UNUSED        "09f7d979e75a43bdaab5fadf3514eb2e" /* article page not used: feed text published */
 #define MSGID_LOG_SUPPRESSED     "20ae77206b9e37ed1b0c1ec92eafdb36" /* log messages suppressed */
 
 #endif

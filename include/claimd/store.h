@@ -89,4 +89,24 @@ bool store_in_tx(const struct store *s);
 typedef void (*store_tx_fn)(void *ud, bool committed);
 void store_set_tx_hook(struct store *s, store_tx_fn fn, void *ud);
 
+/* Article pages. An article that waits for its page is held here (its JSON), queued in
+ * the same transaction that marks it seen, so that neither a restart nor kill -9 loses
+ * it or fetches a page that was already used; the transaction that journals it marks it
+ * done, keeping only its outcome (reason). */
+int store_page_queue(struct store *s, const char *id, const char *hash, const char *source,
+		     const char *url, const char *article, int64_t now_ms);
+/* Counts a fetch attempt of a queued page (a page that keeps crashing the daemon is given
+ * up after a few). */
+int store_page_attempt(struct store *s, const char *id, const char *hash);
+int store_page_done(struct store *s, const char *id, const char *hash, const char *reason,
+		    int64_t now_ms);
+/* 0: unknown, 1: queued, 2: done (with *ret_reason, which the caller frees, when not
+ * NULL). */
+int store_page_state(struct store *s, const char *id, const char *hash, char **ret_reason);
+/* Every queued article, oldest first, until fn returns non-zero. */
+typedef int (*store_page_fn)(void *ud, const char *id, const char *hash, const char *source,
+			     const char *url, const char *article, int64_t queued_ms,
+			     int attempts);
+int store_page_scan(struct store *s, store_page_fn fn, void *ud);
+
 #endif

@@ -169,6 +169,29 @@ static void test_defaults(void **state)
 	assert_int_equal(c->sources[0].max_body, 16 * 1024 * 1024);
 	assert_int_equal(c->sources[0].timeout_ms, 60000);
 	assert_true(c->sources[0].enabled);
+	assert_int_equal(c->page_delay_ms, 1000);
+	assert_int_equal(c->page_max_wait_ms, 120000);
+	assert_int_equal(c->sources[0].fetch_page, FETCH_PAGE_AUTO);
+	assert_int_equal(c->sources[0].page_min_chars, 800);
+	assert_false(c->sources[0].page_allow_private);
+	assert_int_equal(c->sources[0].page_delay_ms, 1000);
+	assert_int_equal(c->sources[0].page_max_wait_ms, 120000);
+	cfg_free(c);
+
+	c = load_ok(FIX "/good-pages.conf");
+	assert_int_equal(c->n_sources, 3);
+	const struct cfg_source *s = cfg_find_source(c, "inherits");
+	assert_int_equal(s->fetch_page, FETCH_PAGE_AUTO);
+	assert_int_equal(s->page_delay_ms, 250);
+	assert_int_equal(s->page_max_wait_ms, 30000);
+	assert_false(s->page_allow_private);
+	s = cfg_find_source(c, "own");
+	assert_int_equal(s->fetch_page, FETCH_PAGE_ALWAYS);
+	assert_int_equal(s->page_min_chars, 0);
+	assert_true(s->page_allow_private);
+	assert_int_equal(s->page_delay_ms, 0);
+	assert_int_equal(s->page_max_wait_ms, 3600000);
+	assert_int_equal(cfg_find_source(c, "never")->fetch_page, FETCH_PAGE_NEVER);
 	cfg_free(c);
 
 	c = load_ok(FIX "/good-crlf.conf");
@@ -472,12 +495,12 @@ static void test_ctl_check(void **state)
 {
 	(void)state;
 	int saved_out = dup(1), saved_err = dup(2);
-	int r_good = run_check(FIX "/good.conf", NULL);
+	int r_good = run_check(FIX "/good-check.conf", NULL);
 	int r_bad = run_check(FIX "/bad-many.conf", NULL);
 	int r_missing = run_check(FIX "/no-such.conf", NULL);
 	int r_keys = run_check("--keys", NULL);
 	int r_none = run_check(NULL, NULL);
-	int r_two = run_check(FIX "/good.conf", FIX "/good.conf");
+	int r_two = run_check(FIX "/good-check.conf", FIX "/good-check.conf");
 	int r_opt = run_check("--bogus", NULL);
 	dup2(saved_out, 1);
 	dup2(saved_err, 2);

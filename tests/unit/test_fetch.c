@@ -51,6 +51,9 @@ struct got {
 	char *etag, *last_modified, *content_type, *effective_url, *permanent_url;
 	int64_t retry_after_ms, max_age_ms;
 	bool too_large;
+	bool refused;
+	char *refused_addr;
+	const char *refused_class;
 	uint64_t bytes;
 };
 
@@ -68,6 +71,7 @@ static void got_clear(struct got *g)
 	free(g->content_type);
 	free(g->effective_url);
 	free(g->permanent_url);
+	free(g->refused_addr);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -94,6 +98,9 @@ static void on_done(const struct fetch_result *r, void *ctx)
 	g->retry_after_ms = r->retry_after_ms;
 	g->max_age_ms = r->max_age_ms;
 	g->too_large = r->too_large;
+	g->refused = r->refused;
+	g->refused_addr = dup_or_null(r->refused_addr);
+	g->refused_class = r->refused_class;
 	g->bytes = r->bytes;
 	if (--pending == 0)
 		loop_quit(L);
@@ -690,6 +697,193 @@ static void test_bad_requests(void **state)
 	got_clear(&g);
 }
 
+/* The address classifier: each refused range, and the near misses just outside it. */
+static void test_addr_classifier(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *ip, *why; /* why NULL: public */
+	} cases[] = {
+		{ "8.8.8.8", NULL },
+		{ "93.184.216.34", NULL },
+		{ "0.0.0.0", "unspecified" },
+		{ "0.255.255.255", "unspecified" },
+		{ "1.0.0.0", NULL },
+		{ "10.0.0.1", "private" },
+		{ "10.255.255.255", "private" },
+		{ "9.255.255.255", NULL },
+		{ "11.0.0.0", NULL },
+		{ "100.64.0.0", "cgnat" },
+		{ "100.127.255.255", "cgnat" },
+		{ "100.63.255.255", NULL },
+		{ "100.128.0.0", NULL },
+		{ "127.0.0.1", "loopback" },
+		{ "127.255.255.254", "loopback" },
+		{ "126.255.255.255", NULL },
+		{ "128.0.0.0", NULL },
+		{ "169.254.169.254", "link-local" },
+		{ "169.253.255.255", NULL },
+		{ "169.255.0.0", NULL },
+		{ "172.16.0.1", "private" },
+		{ "172.31.255.255", "private" },
+		{ "172.15.255.255", NULL },
+		{ "172.32.0.1", NULL },
+		{ "192.0.0.8", "ietf-protocol" },
+		{ "192.0.2.1", "documentation" },
+		{ "192.0.3.0", NULL },
+		{ "192.88.99.1", "reserved" },
+		{ "192.168.1.1", "private" },
+		{ "192.167.255.255", NULL },
+		{ "192.169.0.0", NULL },
+		{ "198.18.0.1", "benchmarking" },
+		{ "198.19.255.255", "benchmarking" },
+		{ "198.20.0.0", NULL },
+		{ "198.51.100.7", "documentation" },
+		{ "203.0.113.9", "documentation" },
+		{ "203.0.114.0", NULL },
+		{ "224.0.0.1", "multicast" },
+		{ "239.255.255.255", "multicast" },
+		{ "223.255.255.255", NULL },
+		{ "240.0.0.1", "reserved" },
+		{ "255.255.255.254", "reserved" },
+		{ "255.255.255.255", "broadcast" },
+		{ "::", "unspecified" },
+		{ "::1", "loopback" },
+		{ "[::1]", "loopback" },
+		{ "::2", "unspecified" }, /* ::0.0.0.2 */
+		{ "::ffff:127.0.0.1", "loopback" },
+		{ "::ffff:10.1.2.3", "private" },
+		{ "::ffff:7f00:1", "loopback" },
+		{ "::ffff:8.8.8.8", NULL },
+		{ "::ffff:100.64.0.1", "cgnat" },
+		{ "::127.0.0.1", "loopback" },
+		{ "::8.8.8.8", "reserved" },
+		{ "64:ff9b::7f00:1", "loopback" },
+		{ "64:ff9b::808:808", NULL },
+		{ "64:ff9b:1::1", "nat64-local" },
+		{ "100::1", "discard" },
+		{ "2001::1", "ietf-protocol" },
+		{ "2001:1ff::1", "ietf-protocol" },
+		{ "2001:200::1", NULL },
+		{ "2001:db8::1", "documentation" },
+		{ "2001:db9::1", NULL },
+		{ "2002:7f00:1::1", "loopback" },
+		{ "2002:c0a8:101::1", "private" },
+		{ "2002:808:808::1", NULL },
+		{ "2606:4700:4700::1111", NULL },
+		{ "2a00:1450:4001:80b::200e", NULL },
+		{ "fc00::1", "private" },
+		{ "fdff:ffff::1", "private" },
+		{ "fbff::1", "reserved" },
+		{ "fe80::1", "link-local" },
+		{ "febf::1", "link-local" },
+		{ "fec0::1", "site-local" },
+		{ "ff02::1", "multicast" },
+		{ "4000::1", "reserved" },
+		{ "1fff::1", "reserved" },
+		{ "localhost", "invalid" },
+		{ "", "invalid" },
+		{ "1.2.3", "invalid" },
+		{ "::ffff:300.1.1.1", "invalid" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = fetch_ip_nonpublic(cases[i].ip);
+		if (cases[i].why == NULL && got != NULL)
+			fail_msg("%s: refused as %s, but it is public", cases[i].ip, got);
+		if (cases[i].why != NULL && (got == NULL || strcmp(got, cases[i].why)))
+			fail_msg("%s: %s, want %s", cases[i].ip, got ? got : "public", cases[i].why);
+	}
+	assert_string_equal(fetch_ip_nonpublic(NULL), "invalid");
+	/* The sockaddr form, as curl hands it over. */
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	assert_string_equal(fetch_addr_nonpublic((struct sockaddr *)&in, sizeof(in)), "loopback");
+	in.sin_addr.s_addr = htonl(0x08080808);
+	assert_null(fetch_addr_nonpublic((struct sockaddr *)&in, sizeof(in)));
+	assert_string_equal(fetch_addr_nonpublic((struct sockaddr *)&in, 4), "invalid");
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	in6.sin6_addr.s6_addr[10] = in6.sin6_addr.s6_addr[11] = 0xff;
+	in6.sin6_addr.s6_addr[12] = 192;
+	in6.sin6_addr.s6_addr[13] = 168;
+	assert_string_equal(fetch_addr_nonpublic((struct sockaddr *)&in6, sizeof(in6)), "private");
+	struct sockaddr un = { .sa_family = AF_UNIX };
+	assert_string_equal(fetch_addr_nonpublic(&un, sizeof(un)), "invalid");
+	assert_string_equal(fetch_addr_nonpublic(NULL, 0), "invalid");
+}
+
+/* public_only: a page on 127.0.0.1 (by address or by a name that resolves there) is never
+ * connected to; the same host without it is fetched as always. */
+static void test_public_only_refuses(void **state)
+{
+	(void)state;
+	struct fetch_request req = { .max_body = 1 << 20, .connect_timeout_ms = 2000,
+				     .timeout_ms = 5000, .public_only = true };
+	struct got g = { 0 }, h = { 0 }, n = { 0 };
+	char url[128];
+	snprintf(url, sizeof(url), "http://localhost:%d/a.txt", port);
+	get("/a.txt", &g, &req);
+	assert_int_equal(g.err, -EPERM);
+	assert_true(g.refused);
+	assert_string_equal(g.refused_class, "loopback");
+	assert_string_equal(g.refused_addr, "127.0.0.1");
+	assert_non_null(strstr(g.errmsg, "127.0.0.1"));
+	assert_int_equal(g.len, 0);
+	get(url, &n, &req); /* a name: judged by what it resolves to */
+	assert_int_equal(n.err, -EPERM);
+	assert_true(n.refused);
+	assert_string_equal(n.refused_class, "loopback");
+	get("/a.txt", &h, NULL);
+	assert_int_equal(h.err, 0);
+	assert_false(h.refused);
+	assert_string_equal(h.body, "hello\n");
+	got_clear(&g);
+	got_clear(&h);
+	got_clear(&n);
+}
+
+/* A connection opened without the guard and kept alive must not carry a public_only
+ * request: the pre-request check sees reused connections too. */
+static void test_public_only_on_reused_connection(void **state)
+{
+	(void)state;
+	struct got a = { 0 }, b = { 0 };
+	get("/a.txt", &a, NULL); /* leaves a keep-alive connection in the pool */
+	assert_int_equal(a.err, 0);
+	struct fetch_request req = { .max_body = 1 << 20, .connect_timeout_ms = 2000,
+				     .timeout_ms = 5000, .public_only = true };
+	get("/a.txt", &b, &req);
+	assert_int_equal(b.err, -EPERM);
+	assert_true(b.refused);
+	assert_string_equal(b.refused_addr, "127.0.0.1");
+	got_clear(&a);
+	got_clear(&b);
+}
+
+/* A per-request callback replaces the fetcher's, and the Accept header is sent. */
+static int own_calls;
+static void on_own_done(const struct fetch_result *r, void *ctx)
+{
+	assert_ptr_equal(ctx, &own_calls);
+	own_calls++;
+	assert_int_equal(r->err, 0);
+	assert_non_null(strstr(r->body, "text/html"));
+	loop_quit(L);
+}
+
+static void test_own_callback_and_accept(void **state)
+{
+	(void)state;
+	char url[128];
+	snprintf(url, sizeof(url), "%s/echo-headers", base);
+	struct fetch_request req = { .url = url, .accept = "text/html", .done = on_own_done,
+				     .done_ctx = &own_calls };
+	int before = total_done;
+	assert_int_equal(fetch_start(F, &req), 0);
+	run_for(GUARD_MS);
+	assert_int_equal(own_calls, 1);
+	assert_int_equal(total_done, before);
+	assert_int_equal(fetch_in_flight(F), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +906,10 @@ int main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_sockets_cloexec_and_free_aborts),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_addr_classifier),
+		cmocka_unit_test(test_public_only_refuses),
+		cmocka_unit_test(test_public_only_on_reused_connection),
+		cmocka_unit_test(test_own_callback_and_accept),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
