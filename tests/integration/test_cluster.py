@@ -155,3 +155,34 @@ def test_claimctl_cluster_bad_input(tmp_path):
     r = subprocess.run([CLAIMCTL, "cluster", "--window", "soon", str(good)], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 2 and "--window" in r.stderr
+
+
+def test_cluster_schema_rejects_wrong_bodies(httpd, daemons):
+    """A real cluster body validates; each mutation of it is rejected by claimd.cluster/1."""
+    import copy
+    from conftest import load_schemas
+    import jsonschema
+    d = daemons({n: httpd.url("%s.xml" % n) for n in FEEDS})
+    write_feeds(httpd, FEEDS)
+    d.start()
+    msgs = wait_for(lambda: (lambda m: m if any(b["contradictions"] for _, b, _ in m) else None)(
+        replay(d.replay, "cluster/", 0)[0]), timeout=20, what="a cluster with a contradiction")
+    good = [b for _, b, _ in msgs if b["contradictions"]][-1]
+    sch = [s for s in load_schemas().values() if s.get("title") == "claimd.cluster/1"][0]
+    jsonschema.validate(good, sch)
+    for path, value in [(("schema",), "claimd.cluster/2"), (("id",), "x"), (("version",), 0),
+                        (("n_sources",), 0), (("members",), None), (("change", "rule"), "maybe"),
+                        (("contradictions", 0, "rule"), "vibes"), (("cluster",), "ABC"),
+                        (("updated_at",), "yesterday"), (("surprise",), 1),
+                        (("members", 0, "stance"), "shrug")]:
+        b = copy.deepcopy(good)
+        node = b
+        for k in path[:-1]:
+            node = node[k]
+        node[path[-1]] = value
+        try:
+            jsonschema.validate(b, sch)
+        except jsonschema.ValidationError:
+            continue
+        raise AssertionError("accepted: %s = %r" % (path, value))
+    assert d.stop() == 0
