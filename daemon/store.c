@@ -990,8 +990,12 @@ int store_cluster_prune(struct store *s, int64_t before_ms, int64_t max_rows)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(s->db,
-				    "DELETE FROM cluster_claim WHERE at_ms < ?1 OR seq <= "
-				    "(SELECT MAX(seq) FROM cluster_claim) - ?2",
+				    /* at_ms grows with seq: the old rows are a prefix, found
+				     * by walking from the first one (no index on at_ms) */
+				    "DELETE FROM cluster_claim WHERE seq < MAX("
+				    "COALESCE((SELECT seq FROM cluster_claim WHERE at_ms >= ?1"
+				    " ORDER BY seq LIMIT 1), (SELECT MAX(seq) + 1 FROM cluster_claim)),"
+				    " (SELECT MAX(seq) FROM cluster_claim) - ?2 + 1)",
 				    -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return fail(s, rc, "cluster window prune");
