@@ -32,7 +32,7 @@ LIBS       = $(PKG_LIBS) -lm
 
 BUILD   ?= build$(if $(filter 1,$(SAN)),-san)
 BINDIR  ?= $(if $(filter 1,$(SAN)),build-san,.)
-STAGES  := feed normalise page claims ctl
+STAGES  := feed normalise page claims cluster ctl
 LIB_SRC := $(filter-out daemon/main.c daemon/ctl/claimctl.c,$(wildcard daemon/*.c $(STAGES:%=daemon/%/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -22,6 +22,7 @@
 
 #include "claimd/checkconf.h"
 #include "claimd/config.h"
+#include "claimd/cluster.h"
 #include "claimd/daemon.h"
 #include "claimd/log.h"
 #include "claimd/metrics.h"
@@ -367,6 +368,13 @@ int main(int argc, char **argv)
 	if (strcmp(lexdir, D.cfg->lexicon_dir))
 		log_ev(LOG_INFO, NULL, NULL, "Lexicons from %s (%s has none)", lexdir,
 		       D.cfg->lexicon_dir);
+	r = pipeline_cluster_init(&D);
+	if (r < 0) {
+		log_ev(LOG_ERR, MSGID_STATE_ERROR, &(struct log_ctx){ .err = -r },
+		       "Cannot rebuild the claim clusters from %s: %s", D.cfg->state_dir,
+		       store_errmsg(D.store) ? store_errmsg(D.store) : strerror(-r));
+		goto out;
+	}
 	zctx = zmq_ctx_new();
 	if (!zctx) {
 		log_ev(LOG_ERR, NULL, NULL, "Cannot create the ZeroMQ context: %s", zmq_strerror(errno));
@@ -454,6 +462,7 @@ out:
 	pub_free(D.pub);
 	if (zctx)
 		zmq_ctx_term(zctx);
+	clusterer_free(D.cluster);
 	claims_free(D.claims);
 	store_close(D.store);
 	if (sfd >= 0)

@@ -4,7 +4,10 @@
  * Gives: feed → articles (article.c) → dedup against the seen-set (store.c) → claims
  *        (claims.c) → journal and PUB (publish.c), oldest article first. Each article and
  *        its claims are journalled in one transaction with its seen mark, so a crash
- *        never half-publishes an article and a restart never republishes it.
+ *        never half-publishes an article and a restart never republishes it. Each claim
+ *        gets its proposition and goes through the clusterer (cluster/): the updates of the
+ *        clusters it joins or contradicts are journalled in the same transaction, with the
+ *        claim in the cluster window table that rebuilds the clusterer at start.
  *        An article whose page is wanted (pipeline_page_wanted: fetch_page, the feed
  *        text's length and whether it looks cut) is not published here: it is queued in
  *        the store, marked seen in the same transaction, and handed to pages.c, which
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "claimd/article.h"
+#include "claimd/cluster.h"
 #include "claimd/daemon.h"
 #include "claimd/stats.h"
 #include "claimd/feed.h"
@@ -229,6 +233,75 @@ void pipeline_feed_text(json_t *art, const char *reason, const char *page_url)
 	json_object_set_new(art, "page_url", page_url ? json_string(page_url) : json_null());
 }
 
+#define CLUSTER_PRUNE_EVERY 1024  /* claims between prunes of the cluster window table */
+
+static int rebuild_one(void *ud, int64_t at_ms, const char *claim_json)
+{
+	struct daemon *d = ud;
+	json_t *c = json_loads(claim_json, 0, NULL);
+	json_t *ups = NULL;
+	/* a row that does not read (it never should) is skipped, not fatal */
+	if (c && clusterer_add(d->cluster, c, at_ms, &ups) == 0)
+		d->cluster_last_ms = at_ms;
+	json_decref(ups);
+	json_decref(c);
+	return 0;
+}
+
+int pipeline_cluster_init(struct daemon *d)
+{
+	d->cluster = clusterer_free(d->cluster);
+	struct cluster_opts o = { .window_ms = CLUSTER_DEFAULT_WINDOW_MS,
+				  .max_claims = CLUSTER_DEFAULT_MAX_CLAIMS,
+				  .quiet_singletons = true };
+	int r = clusterer_new(&o, &d->cluster);
+	if (r < 0)
+		return r;
+	d->cluster_last_ms = 0;
+	/* the claims still in the window, in the order they came: the same clusters again,
+	 * and nothing published */
+	r = store_cluster_scan(d->store, now_wall_ms() - o.window_ms, rebuild_one, d);
+	if (r < 0)
+		d->cluster = clusterer_free(d->cluster);
+	return r < 0 ? r : (int)clusterer_claims(d->cluster);
+}
+
+/* The claim through the clusterer: its cluster updates journalled and sent, the claim in
+ * the window table. Inside the article's transaction. Returns 0 or -errno. */
+static int cluster_claim(struct daemon *d, json_t *c)
+{
+	int64_t now = now_wall_ms();
+	if (now < d->cluster_last_ms)
+		now = d->cluster_last_ms; /* the clock went back: the stream time does not */
+	json_t *ups = NULL;
+	int r = clusterer_add(d->cluster, c, now, &ups);
+	if (r < 0)
+		return r == -EINVAL ? 0 : r;
+	d->cluster_last_ms = now;
+	char *text = json_dumps(c, JSON_COMPACT);
+	r = text ? store_cluster_put(d->store, now, text) : -ENOMEM;
+	free(text);
+	size_t i;
+	json_t *u;
+	json_array_foreach(ups, i, u) {
+		if (r < 0)
+			break;
+		char topic[64];
+		snprintf(topic, sizeof(topic), CLAIMD_TOPIC_CLUSTER "%s",
+			 json_string_value(json_object_get(u, "cluster")));
+		r = pub_emit(d->pub, topic, CLAIMD_SCHEMA_CLUSTER, u, NULL);
+		if (r == 0)
+			d->n.cluster_updates++;
+	}
+	json_decref(ups);
+	if (r == 0 && ++d->cluster_since_prune >= CLUSTER_PRUNE_EVERY) {
+		d->cluster_since_prune = 0;
+		r = store_cluster_prune(d->store, now - CLUSTER_DEFAULT_WINDOW_MS,
+					CLUSTER_DEFAULT_MAX_CLAIMS);
+	}
+	return r;
+}
+
 /* Journals and publishes one article and its claims with its seen mark, or, for an
  * article that waited for its page (page_hash set: the feed's content hash it was queued
  * under), with the page's outcome; inside the caller's transaction when one is open
@@ -259,6 +332,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		       id ? id : "", cst.untagged);
 	}
 
+	bool clustered = false;
 	bool own = !store_in_tx(d->store);
 	int r = own ? store_begin(d->store) : 0;
 	if (r < 0)
@@ -286,10 +360,24 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		json_object_set_new(c, "source", json_string(source));
 		json_object_set(c, "url", json_object_get(art, "url"));
 		json_object_set(c, "published", json_object_get(art, "published"));
+		if (!json_object_get(c, "proposition")) {
+			const json_t *sp = json_object_get(c, "speaker");
+			char *prop = cluster_proposition(sentence, sp ? jstr(sp, "text") : NULL,
+							 jstr(c, "cue"));
+			if (prop)
+				json_object_set_new(c, "proposition", json_string(prop));
+			free(prop);
+		}
 		r = pub_emit(d->pub, topic_c, CLAIMD_SCHEMA_CLAIM, c, NULL);
 		if (r < 0)
 			goto rollback;
 		nclaims++;
+		if (d->cluster) {
+			clustered = true;
+			r = cluster_claim(d, c);
+			if (r < 0)
+				goto rollback;
+		}
 	}
 	if (page_hash)
 		r = store_page_done(d->store, id, page_hash, page_outcome, now_wall_ms());
@@ -306,8 +394,13 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 	r = nclaims;
 	goto out;
 rollback:
-	if (own)
+	if (own) {
 		store_rollback(d->store);
+		/* the clusterer went ahead of the database: back to what was committed (in a
+		 * batch, the caller does it after rolling the whole batch back) */
+		if (clustered && pipeline_cluster_init(d) < 0)
+			d->cluster = clusterer_free(d->cluster);
+	}
 out:
 	json_decref(claims);
 	return r;
@@ -467,6 +560,8 @@ int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t 
 		char *why = strdup(store_errmsg(d->store) ? store_errmsg(d->store) : strerror(-ret));
 		/* Nothing of the batch was sent: it is published again from the next fetch. */
 		store_rollback(d->store);
+		if (d->cluster && pipeline_cluster_init(d) < 0)
+			d->cluster = clusterer_free(d->cluster);
 		d->n = before;
 		*left = left_before;
 		*ret_err = why;

@@ -36,6 +36,7 @@ enum {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_CLUSTER_PUT,
 	ST_MAX
 };
 
@@ -55,6 +56,7 @@ static const char *const stmt_sql[ST_MAX] = {
 	[ST_SRC_PUT] = "INSERT OR REPLACE INTO sources(name, url, etag, last_modified,"
 		       " next_poll_ms, errors, failing_since_ms, last_error)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_CLUSTER_PUT] = "INSERT INTO cluster_claim(at_ms, claim) VALUES (?1, ?2)",
 	[ST_SEEN_PUT] = "INSERT INTO seen(id, hash, at_ms) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, at_ms = excluded.at_ms",
 };
@@ -235,6 +237,8 @@ static const char schema_sql[] =
 	" bytes INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS topic_seq (topic TEXT PRIMARY KEY,"
 	" seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS cluster_claim (seq INTEGER PRIMARY KEY,"
+	" at_ms INTEGER NOT NULL, claim TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS pages (id TEXT NOT NULL, hash TEXT NOT NULL,"
 	" source TEXT NOT NULL, url TEXT, article TEXT, state TEXT NOT NULL, reason TEXT,"
 	" queued_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0,"
@@ -1028,6 +1032,59 @@ int store_page_scan(struct store *s, store_page_fn fn, void *ud)
 	}
 	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = fail(s, rc, "read page queue");
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* ---- the cluster window: the claims the clusterer holds, to rebuild it at start ---- */
+
+int store_cluster_put(struct store *s, int64_t at_ms, const char *claim_json)
+{
+	sqlite3_stmt *q = stmt(s, ST_CLUSTER_PUT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, at_ms);
+	sqlite3_bind_text(q, 2, claim_json, -1, SQLITE_STATIC);
+	return step_done(s, q, "cluster window");
+}
+
+int store_cluster_scan(struct store *s, int64_t since_ms, store_cluster_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT at_ms, claim FROM cluster_claim WHERE at_ms >= ?1 ORDER BY seq",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cluster window scan");
+	sqlite3_bind_int64(q, 1, since_ms);
+	int r = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *claim = (const char *)sqlite3_column_text(q, 1);
+		if (claim && (r = fn(ud, sqlite3_column_int64(q, 0), claim)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = fail(s, rc, "cluster window scan");
+	sqlite3_finalize(q);
+	return r;
+}
+
+int store_cluster_prune(struct store *s, int64_t before_ms, int64_t max_rows)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    /* at_ms grows with seq: the old rows are a prefix, found
+				     * by walking from the first one (no index on at_ms) */
+				    "DELETE FROM cluster_claim WHERE seq < MAX("
+				    "COALESCE((SELECT seq FROM cluster_claim WHERE at_ms >= ?1"
+				    " ORDER BY seq LIMIT 1), (SELECT MAX(seq) + 1 FROM cluster_claim)),"
+				    " (SELECT MAX(seq) FROM cluster_claim) - ?2 + 1)",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "cluster window prune");
+	sqlite3_bind_int64(q, 1, before_ms);
+	sqlite3_bind_int64(q, 2, max_rows);
+	int r = step_done(s, q, "cluster window prune");
 	sqlite3_finalize(q);
 	return r;
 }

@@ -12,6 +12,7 @@ static const struct {
 } cmds[] = {
 	{ "parse", ctl_parse, "parse [--model] [--source NAME] FILE|URL...   print what claimd would publish" },
 	{ "extract", ctl_extract, "extract [--published DATE] [--lexicon DIR] FILE|-   claims of a plain-text article" },
+	{ "cluster", ctl_cluster, "cluster [--updates|--keys] [--claims] [--min-members N] FILE...   claims of articles, clustered" },
 	{ "page", ctl_page, "page [--text] [--url URL] FILE|URL|-   an article page's body and metadata" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
 	{ "tag", ctl_tag, "tag [--chunks] [--conllu] FILE|-   part-of-speech tags and noun phrases" },

@@ -22,6 +22,7 @@
 
 #include "claimd/boiler.h"
 #include "claimd/claims.h"
+#include "claimd/cluster.h"
 #include "claimd/ctl.h"
 
 #define EXTRACT_MAX_INPUT (64u << 20)
@@ -288,6 +289,15 @@ static int print_claims(struct out *o, json_t *claims, const char *article_id, c
 		out_str(o, url ? url : "null");
 		out_lit(o, ",\"published\":");
 		out_str(o, pubjson);
+		if (!json_object_get(c, "proposition")) { /* as the daemon adds it (cluster.h) */
+			const json_t *sp = json_object_get(c, "speaker");
+			char *prop = cluster_proposition(json_string_value(json_object_get(c, "sentence")),
+							 sp ? json_string_value(json_object_get(sp, "text")) : NULL,
+							 json_string_value(json_object_get(c, "cue")));
+			if (prop)
+				json_object_set_new(c, "proposition", json_string(prop));
+			free(prop);
+		}
 		const char *k;
 		json_t *v;
 		json_object_foreach(c, k, v) {

@@ -5,6 +5,7 @@
 
 int ctl_parse(int argc, char **argv);    /* daemon/ctl/parse.c */
 int ctl_extract(int argc, char **argv);  /* daemon/ctl/extract.c */
+int ctl_cluster(int argc, char **argv);  /* daemon/ctl/cluster.c */
 int ctl_sub(int argc, char **argv);      /* daemon/ctl/sub.c */
 int ctl_check(int argc, char **argv);    /* daemon/ctl/check.c */
 int ctl_page(int argc, char **argv);     /* daemon/ctl/page.c */

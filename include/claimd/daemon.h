@@ -12,6 +12,7 @@
 #include "claimd/store.h"
 
 struct sched;
+struct clusterer;
 struct pages;
 struct page;
 
@@ -23,6 +24,7 @@ struct counters {
 	uint64_t fetch_errors;
 	uint64_t parse_errors;
 	uint64_t state_errors;
+	uint64_t cluster_updates; /* published */
 	uint64_t pages;         /* article pages fetched */
 	uint64_t pages_used;    /* ... whose body became the article's text */
 };
@@ -35,6 +37,9 @@ struct daemon {
 	struct fetcher *fetch;
 	struct claims_ctx *claims;
 	struct sched *sched;
+	struct clusterer *cluster;  /* claims across sources; NULL when it could not start */
+	int64_t cluster_last_ms;    /* the clusterer's stream time */
+	unsigned cluster_since_prune;
 	struct pages *pages;    /* article pages (pages.c); NULL: never fetched */
 	struct counters n;
 	bool stopping;
@@ -75,6 +80,9 @@ int pipeline_parse(struct daemon *d, const char *source, const struct cfg_source
 		   char **ret_err, bool *ret_wellformed, char **ret_warning);
 int pipeline_publish(struct daemon *d, const char *source, json_t *arts, size_t *left,
 		     size_t max, char **ret_err);
+/* (Re)builds d->cluster from the cluster window in the state database (the claims of the
+ * last 72 hours, in order), publishing nothing. Returns the claims in the window or -errno. */
+int pipeline_cluster_init(struct daemon *d);
 
 /* Article pages (pipeline.c). pipeline_page_wanted says whether an article's page is to
  * be fetched (*ret_want) and why, or why not, as a static reason ("feed-text-short",

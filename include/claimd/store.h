@@ -71,6 +71,16 @@ int store_topic_next(struct store *s, const char *topic, uint64_t at_least,
 /* The retention floor: 1 + the highest gseq ever pruned (1 when nothing was). A SNAPSHOT
  * since S is complete only when S + 1 >= the floor. */
 uint64_t store_gseq_floor(const struct store *s);
+/* The cluster window (table cluster_claim): every claim the clusterer took, with the time
+ * it took it, so that a restart rebuilds the clusters without publishing anything.
+ * put stores one (inside the article's transaction); scan calls fn for those at or after
+ * since_ms, oldest first, until fn returns non-zero; prune deletes those before before_ms
+ * and all but the newest max_rows. */
+int store_cluster_put(struct store *s, int64_t at_ms, const char *claim_json);
+typedef int (*store_cluster_fn)(void *ud, int64_t at_ms, const char *claim_json);
+int store_cluster_scan(struct store *s, int64_t since_ms, store_cluster_fn fn, void *ud);
+int store_cluster_prune(struct store *s, int64_t before_ms, int64_t max_rows);
+
 /* True between store_begin() and store_commit()/store_rollback(). */
 bool store_in_tx(const struct store *s);
 /* Called after the outermost transaction ends: committed true after a successful

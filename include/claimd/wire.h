@@ -5,11 +5,13 @@
 
 #define CLAIMD_TOPIC_ARTICLE   "article/"    /* + source */
 #define CLAIMD_TOPIC_CLAIM     "claim/"      /* + source */
+#define CLAIMD_TOPIC_CLUSTER   "cluster/"    /* + cluster id */
 #define CLAIMD_TOPIC_HEARTBEAT "sys/heartbeat"
 #define CLAIMD_TOPIC_SOURCE    "sys/source/" /* + source */
 
 #define CLAIMD_SCHEMA_ARTICLE   "claimd.article/1"
 #define CLAIMD_SCHEMA_CLAIM     "claimd.claim/1"
+#define CLAIMD_SCHEMA_CLUSTER   "claimd.cluster/1"
 #define CLAIMD_SCHEMA_HEARTBEAT "claimd.heartbeat/1"
 #define CLAIMD_SCHEMA_SOURCE    "claimd.source/1"
 #define CLAIMD_SCHEMA_STATUS    "claimd.status/1"  /* the STATUS answer (not published) */

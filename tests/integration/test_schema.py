@@ -59,8 +59,8 @@ def schemas(strip_patterns=False):
         if strip_patterns:
             s = strip(s)
         out[s["title"]] = s
-    assert set(out) == {"claimd.article/1", "claimd.claim/1", "claimd.heartbeat/1",
-                        "claimd.source/1", "claimd.status/1"}
+    assert set(out) == {"claimd.article/1", "claimd.claim/1", "claimd.cluster/1",
+                        "claimd.heartbeat/1", "claimd.source/1", "claimd.status/1"}
     return out
 
 
