@@ -22,6 +22,7 @@
 #include "claimd/daemon.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
+#include "claimd/nats.h"
 #include "claimd/notify.h"
 #include "claimd/wire.h"
 
@@ -29,6 +30,7 @@
 #define DEFAULT_CONFIG CLAIMD_SYSCONFDIR "/claimd/claimd.conf"
 
 static struct daemon D;
+static struct nats *N; /* JetStream output, NULL when [nats] url is empty */
 static struct loop_timer *t_heartbeat, *t_watchdog, *t_stop, *t_prune;
 static int64_t stop_deadline;
 static const char *config_path = DEFAULT_CONFIG;
@@ -323,6 +325,14 @@ int main(int argc, char **argv)
 		       &(struct log_ctx){ .extra = NULL }, "Publishing on %s", D.cfg->publish[i]);
 	if (D.cfg->replay && *D.cfg->replay)
 		log_ev(LOG_INFO, MSGID_PUBLISHER_BOUND, NULL, "Replay on %s", D.cfg->replay);
+	r = nats_new(D.loop, D.cfg, D.store, D.pub, &N, err, sizeof(err));
+	if (r < 0) {
+		log_ev(LOG_ERR, MSGID_NATS_STREAM, &(struct log_ctx){ .err = -r },
+		       "Cannot start the JetStream output: %s", err);
+		goto out;
+	}
+	if (N)
+		pub_set_sent_hook(D.pub, nats_kick, N);
 	struct fetch_cfg fc = { .max_parallel = D.cfg->max_parallel,
 				.max_per_host = D.cfg->max_per_host,
 				.user_agent = D.cfg->user_agent };
@@ -381,6 +391,9 @@ out:
 	sched_free(D.sched);
 	pages_free(D.pages);
 	fetch_free(D.fetch);
+	if (N)
+		pub_set_sent_hook(D.pub, NULL, NULL);
+	N = nats_free(N);
 	pub_free(D.pub);
 	if (zctx)
 		zmq_ctx_term(zctx);

@@ -16,6 +16,7 @@
 #include "claimd/log.h"
 #include "claimd/msgid.h"
 #include "claimd/wire.h"
+#include "claimd/shard.h"
 
 #define PIPELINE_BATCH 16 /* articles published per loop pass */
 
@@ -387,7 +388,7 @@ int sched_apply(struct sched *s)
 	for (struct src **pp = &s->list; *pp;) {
 		struct src *x = *pp;
 		const struct cfg_source *cs = cfg_find_source(d->cfg, x->name);
-		if (cs && cs->enabled) {
+		if (cs && cs->enabled && shard_owns(d->cfg, cs->name)) {
 			pp = &x->next;
 			continue;
 		}
@@ -404,7 +405,7 @@ int sched_apply(struct sched *s)
 	/* Add new sources, update changed ones. */
 	for (size_t i = 0; i < d->cfg->n_sources; i++) {
 		const struct cfg_source *cs = &d->cfg->sources[i];
-		if (!cs->enabled)
+		if (!cs->enabled || !shard_owns(d->cfg, cs->name)) /* shard.c */
 			continue;
 		struct src *x = find(s, cs->name);
 		if (x) {

@@ -222,6 +222,8 @@ static const char schema_sql[] =
 	" source TEXT NOT NULL, url TEXT, article TEXT, state TEXT NOT NULL, reason TEXT,"
 	" queued_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0,"
 	" attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, hash)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY,"
+	" gseq INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
 /* Re-reads the cached counters from the database (after open and rollback). */
@@ -945,6 +947,47 @@ int store_page_scan(struct store *s, store_page_fn fn, void *ud)
 	}
 	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = fail(s, rc, "read page queue");
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* ---- delivery cursors (nats.c: the highest gseq JetStream acknowledged) ---- */
+
+int store_cursor_get(struct store *s, const char *name, uint64_t *ret)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT gseq FROM cursors WHERE name = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "read cursor");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	int r = 0;
+	uint64_t v = 0;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(q, 0);
+	else if (rc != SQLITE_DONE)
+		r = fail(s, rc, "read cursor");
+	sqlite3_finalize(q);
+	if (r == 0)
+		*ret = v;
+	return r;
+}
+
+int store_cursor_put(struct store *s, const char *name, uint64_t gseq)
+{
+	if (gseq > INT64_MAX)
+		return -EINVAL;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "INSERT INTO cursors(name, gseq) VALUES (?1, ?2) ON CONFLICT(name)"
+				    " DO UPDATE SET gseq = MAX(gseq, excluded.gseq)",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "write cursor");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)gseq);
+	rc = sqlite3_step(q);
+	int r = rc == SQLITE_DONE ? 0 : fail(s, rc, "write cursor");
 	sqlite3_finalize(q);
 	return r;
 }
