@@ -101,8 +101,14 @@ unit: all $(UNIT_BIN)
 	  echo "== $$t"; (cd tests/unit && timeout 120 ../../$$t) || fail=1; \
 	done; exit $$fail
 
-integration: all
-	CLAIMD_BINDIR=$(abspath $(BINDIR)) CLAIMD_SHARED=$(abspath $(SHARED)) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
+# The JetStream tests' consumer (tests/integration/test_nats.py), a small libnats program.
+$(BUILD)/tests/nats_consume: tests/nats_consume.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+integration: all $(BUILD)/tests/nats_consume
+	CLAIMD_BINDIR=$(abspath $(BINDIR)) CLAIMD_SHARED=$(abspath $(SHARED)) \
+	NATS_CONSUME=$(abspath $(BUILD)/tests/nats_consume) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
 
 conformance: all
 	@if [ -d $(SHARED)/conformance ]; then \
