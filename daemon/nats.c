@@ -718,8 +718,9 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 		n->down_logged = true;
 	}
 	log_ev(LOG_INFO, NULL, &(struct log_ctx){ .gseq = n->cursor },
-	       "JetStream output to stream %s on %s, subjects %s.>, resuming after gseq %" PRIu64,
-	       n->stream, n->url, n->prefix, n->cursor);
+	       "JetStream output to stream %s on %s, subjects %s.>, resuming after gseq %" PRIu64
+	       " (journal at %" PRIu64 ")",
+	       n->stream, n->url, n->prefix, n->cursor, store_gseq_high(st));
 	*ret = n;
 	return 0;
 fail:
@@ -739,8 +740,14 @@ struct nats *nats_free(struct nats *n)
 	}
 	if (n->nc)
 		natsConnection_Close(n->nc);
-	if (n->efd >= 0 && n->t_pump)
+	if (n->efd >= 0 && n->t_pump) {
 		take_acks(n);
+		log_ev(LOG_INFO, NULL, &(struct log_ctx){ .gseq = n->cursor },
+		       "JetStream output stopped: %" PRIu64 " published, %" PRIu64
+		       " acknowledged (%" PRIu64 " duplicates dropped), %" PRIu64
+		       " errors, cursor at gseq %" PRIu64,
+		       n->s.published, n->s.acked, n->s.duplicates, n->s.errors, n->cursor);
+	}
 	jsCtx_Destroy(n->js);
 	natsConnection_Destroy(n->nc);
 	natsOptions_Destroy(n->opts);

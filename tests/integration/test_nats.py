@@ -280,7 +280,7 @@ def test_kill9_rounds_lose_and_double_nothing(tmp_path, httpd, cluster):
     write_feed(feed, "live", 1, 5)
     d = Daemon(tmp_path, {"live": {"url": httpd.url("live.xml"), "interval": "1s"},
                           "wire": {"url": httpd.url("wire.xml"), "interval": "1s"}},
-               extra=nats_conf(cluster, extra="max_pending = 64\n"))
+               extra=nats_conf(cluster, extra="max_pending = 2\n"))
     write_feed(httpd.root / "wire.xml", "wire", 1, 3)
     rng = random.Random(12)
     last = 5
@@ -288,16 +288,21 @@ def test_kill9_rounds_lose_and_double_nothing(tmp_path, httpd, cluster):
     try:
         for rnd in range(rounds):
             d.start()
-            last += rng.randint(3, 12)
+            last += rng.randint(30, 80)
             write_feed(feed, "live", 1, last)
-            time.sleep(rng.uniform(0.2, 1.5))
+            time.sleep(rng.uniform(0.05, 0.6))
             d.kill()
         d.start()
         msgs, journals = wait_stream_has(cluster, "CLAIMD", [d], articles=last + 3)
         n = check_exactly_once(msgs, journals)
         arts = {json.loads(m["body"])["id"] for m in msgs if ".article." in m["subject"]}
         assert len(arts) == last + 3, (len(arts), last + 3)
-        print("kill -9: %d rounds, %d messages, duplicates 0, lost 0" % (rounds, n))
+        import re
+        starts = re.findall(r"resuming after gseq (\d+) \(journal at (\d+)\)", d.log())
+        behind = sum(1 for c, h in starts if int(c) < int(h))
+        print("kill -9: %d rounds, %d messages, %d restarts with unacknowledged messages "
+              "to resend, duplicates 0, lost 0" % (rounds, n, behind))
+        assert behind >= 3, "the kills did not land while messages were unacknowledged"
         assert d.stop() == 0
     finally:
         d.close()
