@@ -32,6 +32,7 @@
 
 #include "claimd/log.h"
 #include "claimd/msgid.h"
+#include "claimd/wire.h"
 
 #define NATS_PASS_MAX 2048          /* messages published per loop pass */
 #define NATS_RETRY_MIN_MS 200        /* first retry after an error; doubles */
@@ -40,8 +41,6 @@
 #define NATS_SUBJECT_MAX 200
 #define NATS_ID_MAX 512
 #define NATS_MAX_SERVERS 32
-#define NATS_STATUS_TOPIC "sys/nats"
-#define NATS_STATUS_SCHEMA "claimd.nats/1"
 
 struct ack {
 	uint64_t gseq;
@@ -305,7 +304,7 @@ static void status(struct nats *n, const char *state)
 		return;
 	if (n->last_err[0])
 		json_object_set_new(b, "error", json_string(n->last_err));
-	pub_emit(n->pub, NATS_STATUS_TOPIC, NATS_STATUS_SCHEMA, b, NULL);
+	pub_emit(n->pub, CLAIMD_TOPIC_NATS, CLAIMD_SCHEMA_NATS, b, NULL);
 	json_decref(b);
 }
 
