@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from conftest import CLAIMCTL, ROOT, Daemon, free_port, replay, wait_for
+from conftest import CLAIMCTL, ROOT, Daemon, free_port, replay, validate, wait_for
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 CONSUME = os.environ.get("NATS_CONSUME", str(ROOT / "build" / "tests" / "nats_consume"))
@@ -255,6 +255,7 @@ def test_two_shards_exactly_once(tmp_path, httpd, cluster):
         assert len(art_ids) == len(set(art_ids)), "an article arrived twice across the shards"
         for m in msgs:
             body = json.loads(m["body"])
+            validate(body)  # "shard" is in every envelope schema
             assert m["shard"] == body["shard"], m
             assert m["msg_id"].startswith(body["id"]), m
             if m["subject"].startswith(("news.article.", "news.claim.")):
@@ -383,7 +384,8 @@ def test_cluster_down_30s_backlog_in_order(tmp_path, httpd, cluster, sub_factory
                         >= last - 5, 10, what="articles on ZeroMQ during the outage")
             time.sleep(2)
         down = [b for t, b, _ in sub.msgs if t == "sys/nats" and b["state"] == "down"]
-        assert down and down[0]["backlog"] >= 0, sub.msgs[-3:]
+        assert down, sub.msgs[-3:]
+        validate(down[0])
         assert "337ad03131224375a68a36a0cb04847b" in d.log() or "JetStream unreachable" in d.log()
         arts_zmq = [b for t, b, _ in sub.msgs if t.startswith("article/")]
         assert len(arts_zmq) >= last - 5
@@ -400,6 +402,10 @@ def test_cluster_down_30s_backlog_in_order(tmp_path, httpd, cluster, sub_factory
             assert gs == sorted(gs), (subj, gs[:40])
         sub.collect(lambda ms: any(t == "sys/nats" and b["state"] == "up" for t, b, _ in ms),
                     20, what="sys/nats up")
+        up = [b for t, b, _ in sub.msgs if t == "sys/nats" and b["state"] == "up"][0]
+        validate(up)
+        assert up["backlog"] > 0 and up["cursor"] < up["high"], up   # what was resent
+        assert any(m["subject"] == "news.sys.nats" for m in msgs)   # the event is in the stream too
         print("30 s outage: %d messages, backlog of %d articles, in order, duplicates 0, lost 0"
               % (n, last - 5))
         assert d.stop() == 0
