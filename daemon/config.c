@@ -140,6 +140,9 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, NULL,
 	  "Longest an article waits for its page (queue and transfer); then it is published with "
 	  "the feed's text (default for sources)." },
+	{ SEC_CLAIMD, "metrics", T_STRING, C(metrics), 0, "", 0, 256, NULL, NULL,
+	  "HOST:PORT of the Prometheus text endpoint (GET /metrics), e.g. 127.0.0.1:9464; "
+	  "empty: none." },
 	{ SEC_CLAIMD, "shard", T_STRING, C(shard), 0, "", 0, 32, NULL, NULL,
 	  "K/N: this instance polls only the sources whose stable hash of the name modulo N is "
 	  "K (0 <= K < N); empty: every source. Its messages carry \"shard\": \"K/N\"." },

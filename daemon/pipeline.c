@@ -20,6 +20,7 @@
 
 #include "claimd/article.h"
 #include "claimd/daemon.h"
+#include "claimd/stats.h"
 #include "claimd/feed.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
@@ -289,6 +290,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		goto rollback;
 	d->n.articles++;
 	d->n.claims += (uint64_t)nclaims;
+	stats_published(source, nclaims);
 	r = nclaims;
 	goto out;
 rollback:

@@ -55,6 +55,7 @@ struct cfg {
 	char *log_level;
 	int64_t page_delay_ms;    /* default for sources */
 	int64_t page_max_wait_ms; /* default for sources */
+	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
 	char *shard;              /* "K/N" or "" (every source) */
 	unsigned shard_k, shard_n; /* parsed; shard_n 0: not sharded */
 	/* [nats]: JetStream output (nats.c); nats_url "" = off */
