@@ -695,7 +695,9 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 		/* before READY=1: a cluster that answers says at once whether the stream is
 		 * usable; one that does not (electing a leader) is asked again when it does */
 		char why[256] = "";
-		r = ensure_stream(n, why, sizeof(why));
+		for (int tries = 0; tries < 3; tries++) /* a cluster still electing its leader */
+			if ((r = ensure_stream(n, why, sizeof(why))) != -EAGAIN)
+				break;
 		if (r == -EEXIST) {
 			snprintf(err, errlen, "%s", why);
 			goto fail;
