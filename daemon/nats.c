@@ -543,6 +543,7 @@ static void pump(struct loop *l, struct loop_timer *t, void *ud)
 			       "(gseq %" PRIu64 " to %" PRIu64 "): raise journal_max_age or "
 			       "journal_max_bytes",
 			       p.first - from - 1, from + 1, p.first - 1);
+			save_cursor(n, p.first - 1); /* gone: not waited for again */
 		}
 		if (r < 0 || p.rc < 0) {
 			n->next_ok_ms = now + n->retry_ms;

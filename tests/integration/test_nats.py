@@ -463,3 +463,40 @@ def test_config_errors(tmp_path):
     assert "bad.conf:3: key 'shard': '2/2' is not K/N" in r.stderr, r.stderr
     assert "bad.conf:6: key 'replicas'" in r.stderr, r.stderr
     assert "bad.conf:7: key 'strem': unknown key in [nats] (did you mean 'stream'?)" in r.stderr, r.stderr
+
+
+def test_backlog_beyond_journal_retention_is_logged(tmp_path, httpd):
+    """NATS down longer than the journal keeps messages: what was pruned before JetStream
+    acknowledged it is logged with its gseq range (MESSAGE_ID 67d8a91f...), the rest
+    arrives, once."""
+    c = Cluster(tmp_path, n=1)
+    for k in c.names:
+        c.stop(k)
+    filler = " ".join("filler%d" % i for i in range(400))
+    items = "".join(
+        "<item><title>Big %d</title><guid>big-%d</guid><description>Officials said %d people "
+        "left. %s</description></item>" % (i, i, i, filler) for i in range(60))
+    (httpd.root / "big.xml").write_text('<?xml version="1.0"?><rss version="2.0"><channel>'
+                                        "<title>B</title>%s</channel></rss>" % items)
+    d = Daemon(tmp_path, {"big": {"url": httpd.url("big.xml"), "interval": "1h",
+                                  "fetch_page": "never"}},
+               extra="journal_max_bytes = 64k\n" + nats_conf(c))
+    try:
+        d.start()
+        wait_for(lambda: len(raw_journal(d)) >= 60, 30, 0.2, what="60 articles journalled")
+        assert d.stop() == 0
+        d.start()            # the journal is pruned 1 s after start
+        wait_for(lambda: min(raw_journal(d)) > 1, 15, 0.2, what="the journal pruned")
+        j = raw_journal(d)
+        lowest = min(j)
+        c.start(c.names[0])
+        c.wait_ready()
+        d.wait_log("messages JetStream never acknowledged", 30)
+        assert "(gseq 1 to %d)" % (lowest - 1) in d.log(), d.log()[-2000:]
+        msgs, journals = wait_stream_has(c, "CLAIMD", [d], timeout=60)
+        n = check_exactly_once(msgs, journals)  # the retained rest, once
+        assert n == len(j) and min(m["gseq"] for m in msgs) == lowest, (n, len(j))
+        assert d.stop() == 0
+    finally:
+        d.close()
+        c.close()
