@@ -495,7 +495,7 @@ def test_backlog_beyond_journal_retention_is_logged(tmp_path, httpd):
         assert "(gseq 1 to %d)" % (lowest - 1) in d.log(), d.log()[-2000:]
         msgs, journals = wait_stream_has(c, "CLAIMD", [d], timeout=60)
         n = check_exactly_once(msgs, journals)  # the retained rest, once
-        assert n == len(j) and min(m["gseq"] for m in msgs) == lowest, (n, len(j))
+        assert n == len(journals[0]) and min(m["gseq"] for m in msgs) == lowest, (n, lowest)
         assert d.stop() == 0
     finally:
         d.close()
