@@ -171,6 +171,20 @@ static void reload(void)
 				 strcmp(c->metrics ? c->metrics : "", D.cfg->metrics ? D.cfg->metrics : "");
 	for (size_t i = 0; !endpoints_changed && i < c->n_publish; i++)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
+	/* shard and [nats] are fixed for the life of the process: the messages' shard label
+	 * and the stream must not change under the journal's cursor */
+	bool nats_changed = strcmp(c->shard, D.cfg->shard) || strcmp(c->nats_url, D.cfg->nats_url) ||
+			    strcmp(c->nats_stream, D.cfg->nats_stream) ||
+			    strcmp(c->nats_prefix, D.cfg->nats_prefix);
+	if (nats_changed) {
+		char *keep = strdup(D.cfg->shard);
+		if (keep) {
+			free(c->shard);
+			c->shard = keep;
+			c->shard_k = D.cfg->shard_k;
+			c->shard_n = D.cfg->shard_n;
+		}
+	}
 	struct cfg *old = D.cfg;
 	D.cfg = c;
 	sched_apply(D.sched);
@@ -184,6 +198,10 @@ static void reload(void)
 		log_ev(LOG_WARNING, NULL, NULL,
 		       "publish, replay, state_dir or metrics changed: they take effect at the next "
 		       "restart");
+	if (nats_changed)
+		log_ev(LOG_WARNING, NULL, NULL,
+		       "shard or [nats] url, stream or subject_prefix changed: they take effect at "
+		       "the next restart");
 	log_ev(LOG_NOTICE, MSGID_CONFIG_RELOADED, NULL, "Configuration %s reloaded (%zu sources)",
 	       config_path, c->n_sources);
 	update_status();

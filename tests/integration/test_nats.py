@@ -500,3 +500,33 @@ def test_backlog_beyond_journal_retention_is_logged(tmp_path, httpd):
     finally:
         d.close()
         c.close()
+
+
+def test_shard_split_and_reload_keeps_it(tmp_path, httpd):
+    """Only owned sources are polled; a reload that changes the shard is refused for the
+    shard (logged) until the next restart, so the body label and the split never differ."""
+    for s in SOURCES:
+        write_feed(httpd.root / (s + ".xml"), s, 1, 2)
+    srcs = {s: {"url": httpd.url(s + ".xml"), "interval": "1s"} for s in SOURCES}
+    d = Daemon(tmp_path, srcs, extra="shard = 1/2\n")
+    mine = {s for s in SOURCES if fnv1a(s) % 2 == 1}
+
+    def arts():
+        return [json.loads(b) for t, b in raw_journal(d).values() if t.startswith("article/")]
+    try:
+        d.start()
+        wait_for(lambda: {a["source"] for a in arts()} >= mine, 15, 0.2, what="owned sources")
+        time.sleep(1.5)
+        assert {a["source"] for a in arts()} == mine
+        assert all(a["shard"] == "1/2" for a in arts())
+        hits = json.dumps(httpd.hits())
+        assert not any(("/%s.xml" % s) in hits for s in set(SOURCES) - mine), hits
+        d.write_config(extra="shard = 0/2\n")
+        d.signal(signal.SIGHUP)
+        d.wait_log("shard or [nats] url, stream or subject_prefix changed")
+        time.sleep(1.5)
+        assert "removed" not in d.log(), d.log()[-1500:]
+        assert {a["source"] for a in arts()} == mine
+        assert d.stop() == 0
+    finally:
+        d.close()
