@@ -520,6 +520,7 @@ def test_shard_split_and_reload_keeps_it(tmp_path, httpd):
         assert {a["source"] for a in arts()} == mine
         assert all(a["shard"] == "1/2" for a in arts())
         hits = json.dumps(httpd.hits())
+        assert all(("/%s.xml" % s) in hits for s in mine), hits
         assert not any(("/%s.xml" % s) in hits for s in set(SOURCES) - mine), hits
         d.write_config(extra="shard = 0/2\n")
         d.signal(signal.SIGHUP)
