@@ -107,6 +107,16 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 				    json_pack("{s:I, s:I, s:I}", "fetched", (json_int_t)D.n.pages,
 					      "used", (json_int_t)D.n.pages_used, "queued",
 					      (json_int_t)pages_queued(D.pages)));
+	if (b && N) {
+		struct nats_stats ns;
+		nats_stats(N, &ns);
+		json_object_set_new(b, "nats",
+				    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "connected",
+					      ns.connected, "cursor", (json_int_t)ns.cursor, "backlog",
+					      (json_int_t)ns.backlog, "acked", (json_int_t)ns.acked,
+					      "duplicates", (json_int_t)ns.duplicates, "errors",
+					      (json_int_t)ns.errors));
+	}
 	if (b) {
 		pub_heartbeat(D.pub, b);
 		json_decref(b);

@@ -370,7 +370,7 @@ def test_cluster_down_30s_backlog_in_order(tmp_path, httpd, cluster, sub_factory
         d.start()
         wait_for(lambda: (stream_info(cluster.urls, "CLAIMD") or {}).get("messages", 0) > 5,
                  20, 0.2, what="first messages in the stream")
-        sub = sub_factory(d.publish, ("article/", "sys/nats"))
+        sub = sub_factory(d.publish, ("article/", "sys/nats", "sys/heartbeat"))
         time.sleep(0.3)
         for k in cluster.names:
             cluster.stop(k)
@@ -386,6 +386,9 @@ def test_cluster_down_30s_backlog_in_order(tmp_path, httpd, cluster, sub_factory
         down = [b for t, b, _ in sub.msgs if t == "sys/nats" and b["state"] == "down"]
         assert down, sub.msgs[-3:]
         validate(down[0])
+        hb = [b for t, b, _ in sub.msgs if t == "sys/heartbeat"][-1]
+        validate(hb)
+        assert hb["nats"]["connected"] is False and hb["nats"]["backlog"] > 0, hb["nats"]
         assert "337ad03131224375a68a36a0cb04847b" in d.log() or "JetStream unreachable" in d.log()
         arts_zmq = [b for t, b, _ in sub.msgs if t.startswith("article/")]
         assert len(arts_zmq) >= last - 5
@@ -402,6 +405,9 @@ def test_cluster_down_30s_backlog_in_order(tmp_path, httpd, cluster, sub_factory
             assert gs == sorted(gs), (subj, gs[:40])
         sub.collect(lambda ms: any(t == "sys/nats" and b["state"] == "up" for t, b, _ in ms),
                     20, what="sys/nats up")
+        sub.collect(lambda ms: any(t == "sys/heartbeat" and b["nats"]["connected"]
+                                   and b["nats"]["backlog"] == 0 for t, b, _ in ms),
+                    30, what="a heartbeat with the backlog sent")
         up = [b for t, b, _ in sub.msgs if t == "sys/nats" and b["state"] == "up"][0]
         validate(up)
         assert up["backlog"] > 0 and up["cursor"] < up["high"], up   # what was resent
