@@ -10,6 +10,8 @@
  *        after every batch of acknowledgements. A negative acknowledgement, a timeout
  *        (ack_timeout) or a lost connection rewinds to the cursor and resends from the
  *        journal; what JetStream already had comes back as a duplicate and costs nothing.
+ *        After a rewind one message goes first, and the window opens when it is stored, so
+ *        a stream that is electing a leader does not store a window's tail before its head.
  * Threads: the nats C client calls ack_cb and the connection callbacks on its own
  *        threads; they only append to a queue under a mutex and write an eventfd. All the
  *        rest runs on the loop, which never waits for the network: publishing is
@@ -92,6 +94,7 @@ struct nats {
 	bool down_logged;
 	bool pump_armed;
 	bool rewind;
+	bool probe;          /* after a rewind: one message in flight until one is stored */
 	int64_t retry_ms;
 	int64_t next_ok_ms;  /* no publishing before (after an error) */
 	struct loop_timer *t_pump;
@@ -346,6 +349,9 @@ static void rewind_window(struct nats *n)
 	n->n = 0;
 	n->sent = n->cursor;
 	n->rewind = false;
+	/* one message first: a stream still electing its leader refuses it and it is sent
+	 * again, rather than refusing some of a window and storing the rest out of order */
+	n->probe = true;
 }
 
 static struct slot *slot_at(struct nats *n, size_t i)
@@ -387,8 +393,10 @@ static void take_acks(struct nats *n)
 			n->s.acked++;
 			if (q[i].dup)
 				n->s.duplicates++;
-			if (s)
+			if (s) {
 				s->acked = true;
+				n->probe = false;
+			}
 		} else {
 			n->s.errors++;
 			if (s && !s->acked) {
@@ -471,7 +479,7 @@ static int publish_one(void *ud, uint64_t gseq, const char *topic, uint64_t seq,
 	struct pass *p = ud;
 	struct nats *n = p->n;
 	(void)seq;
-	if (p->budget <= 0 || n->n >= n->max_pending)
+	if (p->budget <= 0 || n->n >= (n->probe ? 1 : n->max_pending))
 		return 1;
 	if (!p->first)
 		p->first = gseq;
@@ -533,7 +541,7 @@ static void pump(struct loop *l, struct loop_timer *t, void *ud)
 		rewind_window(n);
 	}
 	uint64_t high = store_gseq_high(n->st);
-	if (n->sent < high && n->n < n->max_pending) {
+	if (n->sent < high && n->n < (n->probe ? 1 : n->max_pending)) {
 		struct pass p = { .n = n, .budget = NATS_PASS_MAX };
 		uint64_t from = n->sent;
 		int r = store_journal_scan(n->st, "", from, publish_one, &p);
@@ -550,7 +558,7 @@ static void pump(struct loop *l, struct loop_timer *t, void *ud)
 			arm_pump(n, n->retry_ms);
 			return;
 		}
-		if (p.budget == 0 && n->n < n->max_pending) {
+		if (p.budget == 0 && n->n < (n->probe ? 1 : n->max_pending)) {
 			arm_pump(n, 0); /* more to send: next pass, after other events */
 			return;
 		}
@@ -607,6 +615,7 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 		goto fail;
 	}
 	n->sent = n->cursor;
+	n->probe = true;
 	n->s.cursor = n->cursor;
 	n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (n->efd < 0) {
