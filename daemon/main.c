@@ -183,9 +183,9 @@ static void reload(void)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
 	/* shard and [nats] are fixed for the life of the process: the messages' shard label
 	 * and the stream must not change under the journal's cursor */
-	bool nats_changed = strcmp(c->shard, D.cfg->shard) || strcmp(c->nats_url, D.cfg->nats_url) ||
-			    strcmp(c->nats_stream, D.cfg->nats_stream) ||
-			    strcmp(c->nats_prefix, D.cfg->nats_prefix);
+	bool nats_changed = strcmp(c->shard, D.cfg->shard) || strcmp(c->nats.url, D.cfg->nats.url) ||
+			    strcmp(c->nats.stream, D.cfg->nats.stream) ||
+			    strcmp(c->nats.subject_prefix, D.cfg->nats.subject_prefix);
 	if (nats_changed) {
 		char *keep = strdup(D.cfg->shard);
 		if (keep) {

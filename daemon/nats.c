@@ -580,7 +580,7 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 	     struct nats **ret, char *err, size_t errlen)
 {
 	*ret = NULL;
-	if (!cfg->nats_url || !*cfg->nats_url)
+	if (!cfg->nats.url || !*cfg->nats.url)
 		return 0;
 	struct nats *n = calloc(1, sizeof(*n));
 	if (!n)
@@ -590,17 +590,17 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 	n->st = st;
 	n->pub = pub;
 	n->efd = -1;
-	n->max_pending = (size_t)cfg->nats_max_pending;
-	n->max_age_ms = cfg->nats_max_age_ms;
-	n->max_bytes = cfg->nats_max_bytes;
-	n->dup_window_ms = cfg->nats_dup_window_ms;
-	n->ack_timeout_ms = cfg->nats_ack_timeout_ms;
-	n->replicas = cfg->nats_replicas;
+	n->max_pending = (size_t)cfg->nats.max_pending;
+	n->max_age_ms = cfg->nats.max_age_ms;
+	n->max_bytes = cfg->nats.max_bytes;
+	n->dup_window_ms = cfg->nats.duplicate_window_ms;
+	n->ack_timeout_ms = cfg->nats.ack_timeout_ms;
+	n->replicas = cfg->nats.replicas;
 	n->retry_ms = NATS_RETRY_MIN_MS;
 	int r = -ENOMEM;
-	n->stream = strdup(cfg->nats_stream);
-	n->prefix = strdup(cfg->nats_prefix);
-	n->url = strdup(cfg->nats_url);
+	n->stream = strdup(cfg->nats.stream);
+	n->prefix = strdup(cfg->nats.subject_prefix);
+	n->url = strdup(cfg->nats.url);
 	n->win = calloc(n->max_pending, sizeof(*n->win));
 	if (!n->stream || !n->prefix || !n->url || !n->win)
 		goto fail;
@@ -632,7 +632,7 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 	/* the server list */
 	char *urls[NATS_MAX_SERVERS];
 	int nurls = 0;
-	char *copy = strdup(cfg->nats_url), *save = NULL;
+	char *copy = strdup(cfg->nats.url), *save = NULL;
 	if (!copy) {
 		r = -ENOMEM;
 		goto fail;
@@ -660,26 +660,26 @@ int nats_new(struct loop *loop, const struct cfg *cfg, struct store *st, struct 
 	natsOptions_SetReconnectedCB(n->opts, on_up, n);
 	natsOptions_SetPingInterval(n->opts, 2000);
 	natsOptions_SetMaxPingsOut(n->opts, 2);
-	if (cfg->nats_creds && *cfg->nats_creds &&
-	    (s = natsOptions_SetUserCredentialsFromFiles(n->opts, cfg->nats_creds, NULL)) != NATS_OK) {
+	if (cfg->nats.credentials_file && *cfg->nats.credentials_file &&
+	    (s = natsOptions_SetUserCredentialsFromFiles(n->opts, cfg->nats.credentials_file, NULL)) != NATS_OK) {
 		r = fail_status(s, "[nats] credentials_file", err, errlen);
 		goto fail;
 	}
-	if (cfg->nats_nkey && *cfg->nats_nkey) {
-		if (!cfg->nats_nkey_pub || !*cfg->nats_nkey_pub) {
+	if (cfg->nats.nkey_seed_file && *cfg->nats.nkey_seed_file) {
+		if (!cfg->nats.nkey || !*cfg->nats.nkey) {
 			snprintf(err, errlen, "[nats] nkey_seed_file needs nkey (the public key)");
 			r = -EINVAL;
 			goto fail;
 		}
-		if ((s = natsOptions_SetNKeyFromSeed(n->opts, cfg->nats_nkey_pub, cfg->nats_nkey)) !=
+		if ((s = natsOptions_SetNKeyFromSeed(n->opts, cfg->nats.nkey, cfg->nats.nkey_seed_file)) !=
 		    NATS_OK) {
 			r = fail_status(s, "[nats] nkey_seed_file", err, errlen);
 			goto fail;
 		}
 	}
-	if (cfg->nats_tls_ca && *cfg->nats_tls_ca &&
+	if (cfg->nats.tls_ca_file && *cfg->nats.tls_ca_file &&
 	    ((s = natsOptions_SetSecure(n->opts, true)) != NATS_OK ||
-	     (s = natsOptions_LoadCATrustedCertificates(n->opts, cfg->nats_tls_ca)) != NATS_OK)) {
+	     (s = natsOptions_LoadCATrustedCertificates(n->opts, cfg->nats.tls_ca_file)) != NATS_OK)) {
 		r = fail_status(s, "[nats] tls_ca_file", err, errlen);
 		goto fail;
 	}

@@ -58,20 +58,21 @@ struct cfg {
 	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
 	char *shard;              /* "K/N" or "" (every source) */
 	unsigned shard_k, shard_n; /* parsed; shard_n 0: not sharded */
-	/* [nats]: JetStream output (nats.c); nats_url "" = off */
-	char *nats_url;
-	char *nats_stream;
-	char *nats_prefix;
-	int nats_replicas;        /* 0: 3 when the cluster has >= 3 servers, else 1 */
-	int64_t nats_max_age_ms;
-	int64_t nats_max_bytes;
-	int64_t nats_dup_window_ms;
-	char *nats_creds;
-	char *nats_nkey_pub;
-	char *nats_nkey;          /* seed file */
-	char *nats_tls_ca;
-	int nats_max_pending;
-	int64_t nats_ack_timeout_ms;
+	struct {                  /* [nats]: JetStream output (nats.c); url "" = off */
+		char *url;
+		char *stream;
+		char *subject_prefix;
+		int replicas;     /* 0: 3 when the cluster has >= 3 servers, else 1 */
+		int64_t max_age_ms;
+		int64_t max_bytes;
+		int64_t duplicate_window_ms;
+		char *credentials_file;
+		char *nkey;       /* public key */
+		char *nkey_seed_file;
+		char *tls_ca_file;
+		int max_pending;
+		int64_t ack_timeout_ms;
+	} nats;
 	struct cfg_source *sources;
 	size_t n_sources;
 };

@@ -114,26 +114,26 @@ static void test_config(void **state)
 	assert_string_equal(c->shard, "1/3");
 	assert_int_equal(c->shard_k, 1);
 	assert_int_equal(c->shard_n, 3);
-	assert_string_equal(c->nats_url, "nats://127.0.0.1:4222, nats://127.0.0.1:4223");
-	assert_string_equal(c->nats_stream, "NEWS");
-	assert_string_equal(c->nats_prefix, "news.claimd");
-	assert_int_equal(c->nats_replicas, 3);
-	assert_int_equal(c->nats_max_age_ms, 2 * 86400000LL);
-	assert_int_equal(c->nats_max_bytes, 64LL << 20);
-	assert_int_equal(c->nats_dup_window_ms, 300000);
-	assert_int_equal(c->nats_max_pending, 100);
-	assert_int_equal(c->nats_ack_timeout_ms, 3000);
-	assert_non_null(strstr(c->nats_creds, "/fixtures/config/nats.creds")); /* relative: file's dir */
-	assert_string_equal(c->nats_tls_ca, "/etc/ssl/ca.pem");
+	assert_string_equal(c->nats.url, "nats://127.0.0.1:4222, nats://127.0.0.1:4223");
+	assert_string_equal(c->nats.stream, "NEWS");
+	assert_string_equal(c->nats.subject_prefix, "news.claimd");
+	assert_int_equal(c->nats.replicas, 3);
+	assert_int_equal(c->nats.max_age_ms, 2 * 86400000LL);
+	assert_int_equal(c->nats.max_bytes, 64LL << 20);
+	assert_int_equal(c->nats.duplicate_window_ms, 300000);
+	assert_int_equal(c->nats.max_pending, 100);
+	assert_int_equal(c->nats.ack_timeout_ms, 3000);
+	assert_non_null(strstr(c->nats.credentials_file, "/fixtures/config/nats.creds")); /* relative: file's dir */
+	assert_string_equal(c->nats.tls_ca_file, "/etc/ssl/ca.pem");
 	cfg_free(c);
 	/* defaults: off, one stream, no shard */
 	assert_int_equal(cfg_load("../fixtures/config/good-minimal.conf", &c, &e), 0);
-	assert_string_equal(c->nats_url, "");
-	assert_string_equal(c->nats_stream, "CLAIMD");
-	assert_string_equal(c->nats_prefix, "claimd");
-	assert_int_equal(c->nats_replicas, 0);
+	assert_string_equal(c->nats.url, "");
+	assert_string_equal(c->nats.stream, "CLAIMD");
+	assert_string_equal(c->nats.subject_prefix, "claimd");
+	assert_int_equal(c->nats.replicas, 0);
 	assert_int_equal(c->shard_n, 0);
-	assert_int_equal(c->nats_dup_window_ms, 600000);
+	assert_int_equal(c->nats.duplicate_window_ms, 600000);
 	cfg_free(c);
 	cfg_errors_clear(&e);
 }
