@@ -8,12 +8,12 @@ DESTDIR    ?=
 SHARED     ?= ../shared
 PYTHON     ?= /usr/bin/python3
 
-PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto libmicrohttpd
+PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto libmicrohttpd libnats
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
             python3-feedparser python3-brotli systemd man-db curl iproute2 \
-            clang libclang-rt-14-dev libmicrohttpd-dev prometheus nginx-light
+            clang libclang-rt-14-dev libmicrohttpd-dev prometheus nginx-light libnats-dev nats-server
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -28,7 +28,7 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -DCLAIMD_VERSION='"$(VERSION)"' \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS       = $(PKG_LIBS) -lm
+LIBS       = $(PKG_LIBS) -lm -lpthread
 
 BUILD   ?= build$(if $(filter 1,$(SAN)),-san)
 BINDIR  ?= $(if $(filter 1,$(SAN)),build-san,.)
@@ -101,8 +101,14 @@ unit: all $(UNIT_BIN)
 	  echo "== $$t"; (cd tests/unit && timeout 120 ../../$$t) || fail=1; \
 	done; exit $$fail
 
-integration: all
-	CLAIMD_BINDIR=$(abspath $(BINDIR)) CLAIMD_SHARED=$(abspath $(SHARED)) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
+# The JetStream tests' consumer (tests/integration/test_nats.py), a small libnats program.
+$(BUILD)/tests/nats_consume: tests/nats_consume.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS)
+
+integration: all $(BUILD)/tests/nats_consume
+	CLAIMD_BINDIR=$(abspath $(BINDIR)) CLAIMD_SHARED=$(abspath $(SHARED)) \
+	NATS_CONSUME=$(abspath $(BUILD)/tests/nats_consume) $(PYTHON) -m pytest -q -p no:cacheprovider --timeout=120 tests/integration
 
 conformance: all
 	@if [ -d $(SHARED)/conformance ]; then \

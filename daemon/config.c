@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "claimd/cleanup.h"
+#include "claimd/shard.h"
 
 #define CFG_MAX_FILE_BYTES (16 << 20) /* one configuration file */
 #define CFG_MAX_LINE 4096            /* one line */
@@ -62,7 +63,7 @@ enum cfg_type {
 	T_INCLUDE,   /* not stored: globs read after the current file */
 };
 
-enum cfg_section { SEC_CLAIMD, SEC_SOURCE };
+enum cfg_section { SEC_CLAIMD, SEC_SOURCE, SEC_NATS }; /* [nats] keys live in struct cfg */
 
 struct cfg_key {
 	enum cfg_section section;
@@ -76,6 +77,11 @@ struct cfg_key {
 	const char *inherit; /* source keys: the [claimd] key giving the default */
 	const char *help;
 };
+
+static const char *sec_name(enum cfg_section s)
+{
+	return s == SEC_CLAIMD ? "claimd" : s == SEC_NATS ? "nats" : "source";
+}
 
 #define C(f) offsetof(struct cfg, f)
 #define S(f) offsetof(struct cfg_source, f)
@@ -137,6 +143,37 @@ static const struct cfg_key cfg_keys[] = {
 	{ SEC_CLAIMD, "metrics", T_STRING, C(metrics), 0, "", 0, 256, NULL, NULL,
 	  "HOST:PORT of the Prometheus text endpoint (GET /metrics), e.g. 127.0.0.1:9464; "
 	  "empty: none." },
+	{ SEC_CLAIMD, "shard", T_STRING, C(shard), 0, "", 0, 32, NULL, NULL,
+	  "K/N: this instance polls only the sources whose stable hash of the name modulo N is "
+	  "K (0 <= K < N); empty: every source. Its messages carry \"shard\": \"K/N\"." },
+	{ SEC_NATS, "url", T_STRING, C(nats.url), 0, "", 0, 4096, NULL, NULL,
+	  "NATS server URL(s), comma separated (nats://host:port, tls://host:port); empty: no "
+	  "JetStream output." },
+	{ SEC_NATS, "stream", T_STRING, C(nats.stream), 0, "CLAIMD", 1, 64, NULL, NULL,
+	  "JetStream stream, created at start when missing, checked otherwise." },
+	{ SEC_NATS, "subject_prefix", T_STRING, C(nats.subject_prefix), 0, "claimd", 1, 128, NULL, NULL,
+	  "Subjects are PREFIX.<topic with / as .>; the stream holds PREFIX.>." },
+	{ SEC_NATS, "replicas", T_INT, C(nats.replicas), 0, "0", 0, 5, NULL, NULL,
+	  "Stream replicas; 0: 3 when the cluster has 3 or more servers, else 1." },
+	{ SEC_NATS, "max_age", T_DURATION, C(nats.max_age_ms), 0, "7d", 1 * MS_MIN, 3650 * MS_DAY,
+	  NULL, NULL, "Stream retention by age." },
+	{ SEC_NATS, "max_bytes", T_SIZE, C(nats.max_bytes), 0, "1G", 1 * MIB, 1024 * GIB, NULL, NULL,
+	  "Stream retention by size (oldest dropped first)." },
+	{ SEC_NATS, "duplicate_window", T_DURATION, C(nats.duplicate_window_ms), 0, "10m", 1 * MS_SEC,
+	  MS_DAY, NULL, NULL,
+	  "JetStream drops a message whose Nats-Msg-Id it saw within this window (resends)." },
+	{ SEC_NATS, "credentials_file", T_PATH, C(nats.credentials_file), 0, "", 0, PATH_MAX, NULL, NULL,
+	  "NATS user credentials file (JWT and nkey seed); empty: none." },
+	{ SEC_NATS, "nkey", T_STRING, C(nats.nkey), 0, "", 0, 128, NULL, NULL,
+	  "The nkey public key (U...) to authenticate with, its seed in nkey_seed_file." },
+	{ SEC_NATS, "nkey_seed_file", T_PATH, C(nats.nkey_seed_file), 0, "", 0, PATH_MAX, NULL, NULL,
+	  "File holding the nkey seed (SU...) of nkey; empty: none." },
+	{ SEC_NATS, "tls_ca_file", T_PATH, C(nats.tls_ca_file), 0, "", 0, PATH_MAX, NULL, NULL,
+	  "CA certificates that verify the NATS servers (TLS); empty: system default." },
+	{ SEC_NATS, "max_pending", T_INT, C(nats.max_pending), 0, "4096", 1, 1000000, NULL, NULL,
+	  "Messages published and not yet acknowledged, at most." },
+	{ SEC_NATS, "ack_timeout", T_DURATION, C(nats.ack_timeout_ms), 0, "5s", 100, 10 * MS_MIN,
+	  NULL, NULL, "A message not acknowledged in this time is sent again (from the journal)." },
 	{ SEC_CLAIMD, "include", T_INCLUDE, 0, 0, NULL, 0, 0, NULL, NULL,
 	  "Glob(s), comma separated, of drop-in files read after this one (relative to this "
 	  "file's directory; at most 4 levels deep). A glob matching nothing is fine." },
@@ -174,7 +211,7 @@ static const struct cfg_key cfg_keys[] = {
 
 #define N_KEYS ARRAY_SIZE(cfg_keys)
 
-enum sect_state { ST_NONE, ST_CLAIMD, ST_SOURCE, ST_SKIP };
+enum sect_state { ST_NONE, ST_CLAIMD, ST_SOURCE, ST_SKIP, ST_NATS };
 
 struct include_req {
 	char *pattern; /* absolute or relative to cwd, already joined with the dir */
@@ -900,8 +937,12 @@ static void section_begin(struct parser *p, char *inner)
 		p->sect = ST_CLAIMD;
 		return;
 	}
+	if (!strcmp(s, "nats")) {
+		p->sect = ST_NATS;
+		return;
+	}
 	if (strncmp(s, "source", 6) || (s[6] && s[6] != ' ' && s[6] != '\t')) {
-		err_at(p, p->line, "unknown section [%s] (expected [claimd] or [source NAME])", s);
+		err_at(p, p->line, "unknown section [%s] (expected [claimd], [nats] or [source NAME])", s);
 		return;
 	}
 	const char *name = skip_ws(s + 6);
@@ -1000,8 +1041,18 @@ static int handler(void *user, const char *section, const char *name, const char
 		err_at(p, p->line, "key '%s': outside of any section ([claimd] or [source NAME])", name);
 		return 1;
 	}
-	enum cfg_section sec = p->sect == ST_CLAIMD ? SEC_CLAIMD : SEC_SOURCE;
+	enum cfg_section sec = p->sect == ST_CLAIMD ? SEC_CLAIMD
+			       : p->sect == ST_NATS ? SEC_NATS
+						    : SEC_SOURCE;
 	const struct cfg_key *k = find_key(sec, name);
+	if (!k && sec == SEC_NATS) {
+		if (closest_key(sec, name))
+			err_at(p, p->line, "key '%s': unknown key in [nats] (did you mean '%s'?)", name,
+			       closest_key(sec, name));
+		else
+			err_at(p, p->line, "key '%s': unknown key in [nats]", name);
+		return 1;
+	}
 	if (!k) {
 		if (find_key(sec == SEC_CLAIMD ? SEC_SOURCE : SEC_CLAIMD, name))
 			err_at(p, p->line, "key '%s': not allowed in %s", name,
@@ -1017,7 +1068,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	size_t ki = (size_t)(k - cfg_keys);
 	char why[512];
-	if (sec == SEC_CLAIMD) {
+	if (sec != SEC_SOURCE) {
 		if (k->type == T_INCLUDE) {
 			add_include(p, value);
 			return 1;
@@ -1399,6 +1450,17 @@ static void check_url(struct parser *p, struct cfg_source *cs, int line)
 
 static void finish(struct parser *p)
 {
+	const struct cfg_key *sk = find_key(SEC_CLAIMD, "shard");
+	if (sk && p->c->shard && *p->c->shard) {
+		size_t si = (size_t)(sk - cfg_keys);
+		int rs = shard_parse(p->c->shard, &p->c->shard_k, &p->c->shard_n);
+		if (rs < 0) {
+			p->file = p->claimd_file[si];
+			err_at(p, p->claimd_line[si],
+			       "key 'shard': '%s' is not K/N with 0 <= K < N <= %d", p->c->shard,
+			       SHARD_MAX);
+		}
+	}
 	for (size_t i = 0; i < p->c->n_sources; i++) {
 		struct cfg_source *cs = &p->c->sources[i];
 		struct src_meta *m = &p->meta[i];
@@ -1430,7 +1492,7 @@ struct cfg *cfg_free(struct cfg *c)
 	if (!c)
 		return NULL;
 	for (size_t i = 0; i < N_KEYS; i++)
-		if (cfg_keys[i].section == SEC_CLAIMD)
+		if (cfg_keys[i].section != SEC_SOURCE)
 			free_value(&cfg_keys[i], c);
 	for (size_t s = 0; s < c->n_sources; s++) {
 		for (size_t i = 0; i < N_KEYS; i++)
@@ -1462,7 +1524,7 @@ int cfg_load(const char *path, struct cfg **ret, struct cfg_errors *errs)
 	char why[256];
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
-		if (k->section != SEC_CLAIMD || !k->def)
+		if (k->section == SEC_SOURCE || !k->def)
 			continue;
 		r = set_value(k, p.c, k->def, "/", why, sizeof(why));
 		if (r < 0)
@@ -1578,16 +1640,16 @@ void cfg_dump_keys(FILE *out)
 		}
 		if (range[0])
 			fprintf(out, "%-9s %-22s %-9s %-22s %s\n",
-				k->section == SEC_CLAIMD ? "claimd" : "source", k->key, type_name(k), def,
+				sec_name(k->section), k->key, type_name(k), def,
 				range);
 		else
-			fprintf(out, "%-9s %-22s %-9s %s\n", k->section == SEC_CLAIMD ? "claimd" : "source",
+			fprintf(out, "%-9s %-22s %-9s %s\n", sec_name(k->section),
 				k->key, type_name(k), def);
 		fprintf(out, "          %s\n", k->help);
 	}
 	fprintf(out,
 		"\nDurations: 250ms, 90s, 5m, 1h, 2d, 1w, combined (1h30m); a plain number is "
 		"seconds.\nSizes: 512k, 16M, 1G (powers of 1024); a plain number is bytes.\n"
-		"Booleans: yes/no, true/false, on/off, 1/0. Sections: [claimd], [source NAME] with "
+		"Booleans: yes/no, true/false, on/off, 1/0. Sections: [claimd], [nats], [source NAME] with "
 		"NAME of a-z 0-9 _ . - (used in topics).\n");
 }

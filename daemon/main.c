@@ -27,6 +27,7 @@
 #include "claimd/log.h"
 #include "claimd/metrics.h"
 #include "claimd/msgid.h"
+#include "claimd/nats.h"
 #include "claimd/notify.h"
 #include "claimd/stats.h"
 #include "claimd/status.h"
@@ -37,6 +38,7 @@
 
 static struct daemon D;
 static struct metrics *M;
+static struct nats *N; /* JetStream output, NULL when [nats] url is empty */
 static struct loop_timer *t_heartbeat, *t_watchdog, *t_stop, *t_prune;
 static int64_t stop_deadline;
 static const char *config_path = DEFAULT_CONFIG;
@@ -107,6 +109,16 @@ static void heartbeat(struct loop *l, struct loop_timer *t, void *ud)
 				    json_pack("{s:I, s:I, s:I}", "fetched", (json_int_t)D.n.pages,
 					      "used", (json_int_t)D.n.pages_used, "queued",
 					      (json_int_t)pages_queued(D.pages)));
+	if (b && N) {
+		struct nats_stats ns;
+		nats_stats(N, &ns);
+		json_object_set_new(b, "nats",
+				    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "connected",
+					      ns.connected, "cursor", (json_int_t)ns.cursor, "backlog",
+					      (json_int_t)ns.backlog, "acked", (json_int_t)ns.acked,
+					      "duplicates", (json_int_t)ns.duplicates, "errors",
+					      (json_int_t)ns.errors));
+	}
 	if (b) {
 		pub_heartbeat(D.pub, b);
 		json_decref(b);
@@ -211,6 +223,20 @@ static void reload(void)
 				 strcmp(c->metrics ? c->metrics : "", D.cfg->metrics ? D.cfg->metrics : "");
 	for (size_t i = 0; !endpoints_changed && i < c->n_publish; i++)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
+	/* shard and [nats] are fixed for the life of the process: the messages' shard label
+	 * and the stream must not change under the journal's cursor */
+	bool nats_changed = strcmp(c->shard, D.cfg->shard) || strcmp(c->nats.url, D.cfg->nats.url) ||
+			    strcmp(c->nats.stream, D.cfg->nats.stream) ||
+			    strcmp(c->nats.subject_prefix, D.cfg->nats.subject_prefix);
+	if (nats_changed) {
+		char *keep = strdup(D.cfg->shard);
+		if (keep) {
+			free(c->shard);
+			c->shard = keep;
+			c->shard_k = D.cfg->shard_k;
+			c->shard_n = D.cfg->shard_n;
+		}
+	}
 	struct cfg *old = D.cfg;
 	D.cfg = c;
 	sched_apply(D.sched);
@@ -225,6 +251,10 @@ static void reload(void)
 		log_ev(LOG_WARNING, NULL, NULL,
 		       "publish, replay, state_dir or metrics changed: they take effect at the next "
 		       "restart");
+	if (nats_changed)
+		log_ev(LOG_WARNING, NULL, NULL,
+		       "shard or [nats] url, stream or subject_prefix changed: they take effect at "
+		       "the next restart");
 	log_ev(LOG_NOTICE, MSGID_CONFIG_RELOADED, NULL, "Configuration %s reloaded (%zu sources)",
 	       config_path, c->n_sources);
 	update_status();
@@ -392,6 +422,14 @@ int main(int argc, char **argv)
 		       &(struct log_ctx){ .extra = NULL }, "Publishing on %s", D.cfg->publish[i]);
 	if (D.cfg->replay && *D.cfg->replay)
 		log_ev(LOG_INFO, MSGID_PUBLISHER_BOUND, NULL, "Replay on %s", D.cfg->replay);
+	r = nats_new(D.loop, D.cfg, D.store, D.pub, &N, err, sizeof(err));
+	if (r < 0) {
+		log_ev(LOG_ERR, MSGID_NATS_STREAM, &(struct log_ctx){ .err = -r },
+		       "Cannot start the JetStream output: %s", err);
+		goto out;
+	}
+	if (N)
+		pub_set_sent_hook(D.pub, nats_kick, N);
 	struct fetch_cfg fc = { .max_parallel = D.cfg->max_parallel,
 				.max_per_host = D.cfg->max_per_host,
 				.user_agent = D.cfg->user_agent };
@@ -459,6 +497,9 @@ out:
 	sched_free(D.sched);
 	pages_free(D.pages);
 	fetch_free(D.fetch);
+	if (N)
+		pub_set_sent_hook(D.pub, NULL, NULL);
+	N = nats_free(N);
 	pub_free(D.pub);
 	if (zctx)
 		zmq_ctx_term(zctx);

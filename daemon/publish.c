@@ -79,6 +79,9 @@ struct pub {
 	uint64_t hb_seq;
 	char *(*status_fn)(void *ud); /* ["STATUS"] answers (status.c) */
 	void *status_ud;
+	char *shard;                 /* "K/N" in every body, or NULL */
+	void (*sent_fn)(void *ud);   /* after journalled messages went out (nats_kick) */
+	void *sent_ud;
 };
 
 /* ---- endpoints and keys ---- */
@@ -642,6 +645,7 @@ static int bind_ep(void *s, const char *ep, const char *what, char *err, size_t 
 static void tx_hook(void *ud, bool committed)
 {
 	struct pub *p = ud;
+	bool any = committed && p->nq > 0;
 	for (size_t i = 0; i < p->nq; i++) {
 		if (committed)
 			pub_send(p, p->q[i].topic, p->q[i].body, p->q[i].seq);
@@ -649,6 +653,14 @@ static void tx_hook(void *ud, bool committed)
 		free(p->q[i].body);
 	}
 	p->nq = 0;
+	if (any && p->sent_fn)
+		p->sent_fn(p->sent_ud);
+}
+
+void pub_set_sent_hook(struct pub *p, void (*fn)(void *ud), void *ud)
+{
+	p->sent_fn = fn;
+	p->sent_ud = ud;
 }
 
 int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *st,
@@ -696,6 +708,8 @@ int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *
 	p->router_fd = -1;
 	p->zap_fd = -1;
 	int r = -ENOMEM;
+	if (cfg->shard && *cfg->shard && !(p->shard = strdup(cfg->shard)))
+		goto fail;
 	if (replay && !(p->replay_ep = strdup(replay)))
 		goto fail;
 	if (curve) {
@@ -813,6 +827,7 @@ struct pub *pub_free(struct pub *p)
 	}
 	free(p->client_keys);
 	free(p->replay_ep);
+	free(p->shard);
 	free(p);
 	return NULL;
 }
@@ -848,6 +863,8 @@ static int envelope(struct pub *p, json_t *body, const char *schema)
 	if (json_object_set_new(body, "schema", json_string(schema)) < 0 ||
 	    json_object_set_new(body, "epoch", json_string(store_epoch(p->st))) < 0 ||
 	    json_object_set_new(body, "emitted_at", json_string(ts)) < 0)
+		return -ENOMEM;
+	if (p->shard && json_object_set_new(body, "shard", json_string(p->shard)) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -887,6 +904,8 @@ int pub_emit(struct pub *p, const char *topic, const char *schema, json_t *body,
 	} else {
 		pub_send(p, topic, out, seq);
 		free(out);
+		if (p->sent_fn)
+			p->sent_fn(p->sent_ud);
 	}
 	if (ret_gseq)
 		*ret_gseq = gseq;

@@ -22,6 +22,7 @@
 #include "claimd/msgid.h"
 #include "claimd/stats.h"
 #include "claimd/wire.h"
+#include "claimd/shard.h"
 
 #define PIPELINE_BATCH 16 /* articles published per loop pass */
 #define SCHED_SAVE_MS 1000 /* dirty fetch state is written this often */
@@ -673,7 +674,8 @@ int sched_apply(struct sched *s)
 		x->mark = false;
 	for (size_t i = 0; i < d->cfg->n_sources; i++) {
 		const struct cfg_source *cs = &d->cfg->sources[i];
-		struct src *x = cs->enabled ? find(s, cs->name, name_hash(cs->name)) : NULL;
+		struct src *x = cs->enabled && shard_owns(d->cfg, cs->name) /* shard.c */
+					? find(s, cs->name, name_hash(cs->name)) : NULL;
 		if (x)
 			x->mark = true;
 	}
@@ -711,7 +713,7 @@ int sched_apply(struct sched *s)
 	/* Add new sources, update changed ones. */
 	for (size_t i = 0; i < d->cfg->n_sources && r == 0; i++) {
 		const struct cfg_source *cs = &d->cfg->sources[i];
-		if (!cs->enabled)
+		if (!cs->enabled || !shard_owns(d->cfg, cs->name)) /* shard.c */
 			continue;
 		uint32_t h = name_hash(cs->name);
 		struct src *x = find(s, cs->name, h);

@@ -245,6 +245,8 @@ static const char schema_sql[] =
 	" attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, hash)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS pages_waiting ON pages(queued_ms) WHERE state = 'queued';"
 	"CREATE INDEX IF NOT EXISTS pages_done ON pages(done_ms) WHERE state = 'done';"
+	"CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY,"
+	" gseq INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
 static void tseq_clear(struct store *s);
@@ -1085,6 +1087,47 @@ int store_cluster_prune(struct store *s, int64_t before_ms, int64_t max_rows)
 	sqlite3_bind_int64(q, 1, before_ms);
 	sqlite3_bind_int64(q, 2, max_rows);
 	int r = step_done(s, q, "cluster window prune");
+	sqlite3_finalize(q);
+	return r;
+}
+
+/* ---- delivery cursors (nats.c: the highest gseq JetStream acknowledged) ---- */
+
+int store_cursor_get(struct store *s, const char *name, uint64_t *ret)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT gseq FROM cursors WHERE name = ?1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "read cursor");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	int r = 0;
+	uint64_t v = 0;
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(q, 0);
+	else if (rc != SQLITE_DONE)
+		r = fail(s, rc, "read cursor");
+	sqlite3_finalize(q);
+	if (r == 0)
+		*ret = v;
+	return r;
+}
+
+int store_cursor_put(struct store *s, const char *name, uint64_t gseq)
+{
+	if (gseq > INT64_MAX)
+		return -EINVAL;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "INSERT INTO cursors(name, gseq) VALUES (?1, ?2) ON CONFLICT(name)"
+				    " DO UPDATE SET gseq = MAX(gseq, excluded.gseq)",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "write cursor");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)gseq);
+	rc = sqlite3_step(q);
+	int r = rc == SQLITE_DONE ? 0 : fail(s, rc, "write cursor");
 	sqlite3_finalize(q);
 	return r;
 }

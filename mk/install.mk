@@ -16,7 +16,7 @@ MANDIR     ?= $(PREFIX)/share/man
 CONFDIR    := $(SYSCONFDIR)/claimd
 
 INSTALL_MAN := man/claimctl.1 man/claimd.conf.5 man/claimd.8
-INSTALL_UNITS := systemd/claimd.service systemd/claimd.socket
+INSTALL_UNITS := systemd/claimd.service systemd/claimd.socket systemd/claimd@.service
 
 # The units name the default paths; rewrite them for this PREFIX and SYSCONFDIR.
 INSTALL_SED := -e 's|/usr/local/bin/|$(PREFIX)/bin/|g' -e 's|/etc/claimd/|$(CONFDIR)/|g'
@@ -74,7 +74,8 @@ install-man: $(INSTALL_MAN)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/claimd $(DESTDIR)$(PREFIX)/bin/claimctl
-	rm -f $(DESTDIR)$(UNITDIR)/claimd.service $(DESTDIR)$(UNITDIR)/claimd.socket
+	rm -f $(DESTDIR)$(UNITDIR)/claimd.service $(DESTDIR)$(UNITDIR)/claimd.socket \
+	      $(DESTDIR)$(UNITDIR)/claimd@.service
 	rm -f $(DESTDIR)$(CATALOGDIR)/claimd.catalog
 	rm -f $(DESTDIR)$(MANDIR)/man1/claimctl.1 $(DESTDIR)$(MANDIR)/man5/claimd.conf.5 \
 	      $(DESTDIR)$(MANDIR)/man8/claimd.8

@@ -12,24 +12,29 @@
 #include "claimd/checkconf.h"
 #include "claimd/config.h"
 #include "claimd/ctl.h"
+#include "claimd/shard.h"
 
 static void check_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: claimctl check FILE\n"
+		"Usage: claimctl check [--shard K/N] FILE\n"
 		"       claimctl check --keys\n"
 		"\n"
 		"Validates a claimd configuration (and the files it includes); prints each error as\n"
 		"file:line: message and exits 1 when there is any, else prints \"FILE: ok (N sources)\".\n"
-		"--keys lists every configuration key with its type, default, range and meaning.\n");
+		"--keys lists every configuration key with its type, default, range and meaning.\n"
+		"With shard = K/N in FILE, or --shard K/N, it lists which shard owns each source\n"
+		"(\"owned\" marks this instance's).\n");
 }
 
 int ctl_check(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *shard = NULL;
 	bool keys = false;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--keys")) {
+		if (!strcmp(argv[i], "--shard") && i + 1 < argc) {
+			shard = argv[++i];
+		} else if (!strcmp(argv[i], "--keys")) {
 			keys = true;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			check_usage(stdout);
@@ -80,7 +85,25 @@ int ctl_check(int argc, char **argv)
 		return 1;
 	}
 	cfg_errors_clear(&errs);
+	if (shard && shard_parse(shard, &c->shard_k, &c->shard_n) < 0) {
+		fprintf(stderr, "claimctl check: --shard '%s' is not K/N with 0 <= K < N\n", shard);
+		cfg_free(c);
+		return 2;
+	}
 	printf("%s: ok (%zu sources)\n", path, c->n_sources);
+	if (c->shard_n > 0) {
+		size_t owned = 0;
+		for (size_t i = 0; i < c->n_sources; i++) {
+			const char *name = c->sources[i].name;
+			bool mine = shard_owns(c, name);
+			owned += mine;
+			printf("%-24s shard %u/%u%s\n", name,
+			       (unsigned)(shard_hash(name) % c->shard_n), c->shard_n,
+			       mine ? "  owned" : "");
+		}
+		printf("shard %u/%u owns %zu of %zu sources\n", c->shard_k, c->shard_n, owned,
+		       c->n_sources);
+	}
 	cfg_free(c);
 	return 0;
 }

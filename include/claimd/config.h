@@ -56,6 +56,23 @@ struct cfg {
 	int64_t page_delay_ms;    /* default for sources */
 	int64_t page_max_wait_ms; /* default for sources */
 	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
+	char *shard;              /* "K/N" or "" (every source) */
+	unsigned shard_k, shard_n; /* parsed; shard_n 0: not sharded */
+	struct {                  /* [nats]: JetStream output (nats.c); url "" = off */
+		char *url;
+		char *stream;
+		char *subject_prefix;
+		int replicas;     /* 0: 3 when the cluster has >= 3 servers, else 1 */
+		int64_t max_age_ms;
+		int64_t max_bytes;
+		int64_t duplicate_window_ms;
+		char *credentials_file;
+		char *nkey;       /* public key */
+		char *nkey_seed_file;
+		char *tls_ca_file;
+		int max_pending;
+		int64_t ack_timeout_ms;
+	} nats;
 	struct cfg_source *sources;
 	size_t n_sources;
 };

@@ -20,5 +20,9 @@
 #define MSGID_PAGE_UNUSED        "09f7d979e75a43bdaab5fadf3514eb2e" /* article page not used: feed text published */
 #define MSGID_CLAIMS_UNTAGGED    "d8394c6447674839a25173455bc0eccc" /* claims: sentences analysed without tags */
 #define MSGID_LOG_SUPPRESSED     "20ae77206b9e37ed1b0c1ec92eafdb36" /* log messages suppressed */
+#define MSGID_NATS_UNREACHABLE   "337ad03131224375a68a36a0cb04847b" /* JetStream unreachable: backlog kept in the journal */
+#define MSGID_NATS_RECOVERED     "71b3ca99aaf546238489e4c89cb55ef0" /* JetStream reachable again: backlog resent */
+#define MSGID_NATS_EXPIRED       "67d8a91fa72b460f93fdc5a5cad9391a" /* journal pruned messages JetStream never acknowledged */
+#define MSGID_NATS_STREAM        "bca64a0ad07b4cf78287aebca51d3dc4" /* JetStream stream created or refused */
 
 #endif

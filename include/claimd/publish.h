@@ -32,6 +32,10 @@ int pub_emit(struct pub *p, const char *topic, const char *schema, json_t *body,
  * (persisted). Returns 0 or -errno. */
 int pub_heartbeat(struct pub *p, json_t *body);
 
+/* fn(ud) is called after journalled messages were committed and sent (the JetStream
+ * output publishes them from the journal). */
+void pub_set_sent_hook(struct pub *p, void (*fn)(void *ud), void *ud);
+
 /* Counters for heartbeat / STATUS. */
 uint64_t pub_sent(const struct pub *p);
 

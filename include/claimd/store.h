@@ -89,6 +89,11 @@ bool store_in_tx(const struct store *s);
 typedef void (*store_tx_fn)(void *ud, bool committed);
 void store_set_tx_hook(struct store *s, store_tx_fn fn, void *ud);
 
+/* Delivery cursors: the highest gseq a named consumer (nats.c: "nats:STREAM") has had
+ * acknowledged; 0 when none. A put never moves a cursor back. */
+int store_cursor_get(struct store *s, const char *name, uint64_t *ret);
+int store_cursor_put(struct store *s, const char *name, uint64_t gseq);
+
 /* Article pages. An article that waits for its page is held here (its JSON), queued in
  * the same transaction that marks it seen, so that neither a restart nor kill -9 loses
  * it or fetches a page that was already used; the transaction that journals it marks it

@@ -8,6 +8,7 @@
 #define CLAIMD_TOPIC_CLUSTER   "cluster/"    /* + cluster id */
 #define CLAIMD_TOPIC_HEARTBEAT "sys/heartbeat"
 #define CLAIMD_TOPIC_SOURCE    "sys/source/" /* + source */
+#define CLAIMD_TOPIC_NATS      "sys/nats"    /* the JetStream output went down or up */
 
 #define CLAIMD_SCHEMA_ARTICLE   "claimd.article/1"
 #define CLAIMD_SCHEMA_CLAIM     "claimd.claim/1"
@@ -15,6 +16,7 @@
 #define CLAIMD_SCHEMA_HEARTBEAT "claimd.heartbeat/1"
 #define CLAIMD_SCHEMA_SOURCE    "claimd.source/1"
 #define CLAIMD_SCHEMA_STATUS    "claimd.status/1"  /* the STATUS answer (not published) */
+#define CLAIMD_SCHEMA_NATS      "claimd.nats/1"
 
 /* Replay (ROUTER): request ["SNAPSHOT", prefix, since-gseq (decimal)];
  * replies ["MSG", topic, body, seq], then ["END", high-gseq, epoch];
