@@ -21,6 +21,7 @@
 #include "claimd/article.h"
 #include "claimd/daemon.h"
 #include "claimd/feed.h"
+#include "claimd/html.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
 #include "claimd/page.h"
@@ -246,6 +247,16 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 	json_t *claims = NULL;
 	if (d->claims && text && *text && claims_extract(d->claims, text, published, &claims) < 0)
 		claims = NULL;
+	size_t text_len = text ? strlen(text) : 0;
+	if (d->claims && text_len > CLAIMS_TEXT_MAX) {
+		struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
+		log_ev(LOG_NOTICE, MSGID_ARTICLE_CUT, &lc,
+		       "Article '%s' of %s has %zu bytes of text%s; claims read from the first %u "
+		       "only (CLAIMS_TEXT_MAX)",
+		       id, source, text_len,
+		       text_len + 16 >= HTML_TEXT_MAX ? ", cut there (HTML_TEXT_MAX)" : "",
+		       CLAIMS_TEXT_MAX);
+	}
 
 	int r = store_begin(d->store);
 	if (r < 0)
