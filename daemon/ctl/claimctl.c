@@ -15,6 +15,7 @@ static const struct {
 	{ "sub", ctl_sub, "sub [-n COUNT] [--since GSEQ] [--replay EP] ENDPOINT [TOPIC...]   subscribe, gap-free" },
 	{ "page", ctl_page, "page [--text] [--url URL] FILE|URL|-   an article page's body and metadata" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
+	{ "keygen", ctl_keygen, "keygen [--force] [PATH]   a CURVE key pair: PATH.key (secret, 0600), PATH.pub" },
 	{ "tag", ctl_tag, "tag [--chunks] [--conllu] FILE|-   part-of-speech tags and noun phrases" },
 };
 
