@@ -609,6 +609,8 @@ static int monitor(struct pub *p, void *s)
 	}
 	p->mons[p->n_mons] = m;
 	p->mon_fds[p->n_mons++] = fd;
+	/* ZMQ_FD signals only a change: ask once, or the first event never wakes us */
+	on_monitor(p->loop, fd, EPOLLIN, p);
 	return 0;
 }
 
