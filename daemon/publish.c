@@ -525,7 +525,7 @@ static void log_refused(struct pub *p, zmq_msg_t *mech, zmq_msg_t *cred, zmq_msg
 		       mech ? (int)zmq_msg_size(mech) : 1, mech ? (char *)zmq_msg_data(mech) : "?");
 		return;
 	}
-	for (size_t i = 0; i < p->n_refused; i++)
+	for (size_t i = 0; i < p->n_refused && i < PUB_MAX_REFUSED_LOGGED; i++)
 		if (!memcmp(p->refused[i], zmq_msg_data(cred), 32))
 			return;
 	if (p->n_refused < PUB_MAX_REFUSED_LOGGED)
@@ -1068,10 +1068,13 @@ int pub_reload_keys(struct pub *p, const struct cfg *cfg, char *err, size_t errl
 		/* a listener copies its options when it binds: rebind with the new key (the
 		 * clients reconnect, and need the new public key) */
 		memcpy(p->secret, secret, 32);
-		for (size_t i = 0; i <= p->n_pubs && i < cfg->n_publish + 1; i++) {
+		for (size_t i = 0; i <= p->n_pubs; i++) {
 			void *s = i < p->n_pubs ? p->pubs[i] : p->router;
-			const char *ep = i < p->n_pubs ? cfg->publish[i] : p->replay_ep;
-			if (!s || !ep)
+			/* the endpoint each socket is bound to (publish and replay changes take
+			 * effect at the next restart, not here) */
+			char ep[1024];
+			size_t sz = sizeof(ep);
+			if (!s || zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &sz) < 0 || !*ep)
 				continue;
 			zmq_unbind(s, ep);
 			if ((r = secure(s, secret)) < 0 ||
