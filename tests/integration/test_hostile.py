@@ -213,3 +213,17 @@ def test_10000_entities_in_one_paragraph(httpd, daemons, sub_factory):
     assert all(len(b["entities"]) <= 32 for _, b, _ in claims)  # 2 * CLAIMS_MAX_ITEMS
     assert all(len(b["sentence"]) <= 4000 for _, b, _ in claims)
     assert d.stop() == 0
+
+
+def test_item_of_15mb_in_one_text_node(httpd, daemons, sub_factory):
+    # RSS: one <description> of 15 MB is one text node, over libxml2's 10 MB cap (which
+    # claimd never lifts): the item is published with what was read, and the log says why
+    para = "<p>The mayor said the bridge would reopen in May, officials said.</p>\n"
+    body = (HEAD + '<item><title>One node</title><link>http://127.0.0.1/h/1</link>'
+            '<guid>h-1</guid><description><![CDATA[' + para * (15 * 1000 * 1000 // len(para))
+            + ']]></description></item>' + TAIL)
+    d, msgs = attack(httpd, daemons, sub_factory, "node.xml", body,
+                     expect_log="a text node over libxml2's 10 MB limit")
+    assert msgs[0][1]["title"] == "One node"
+    assert msgs[0][1]["text"].startswith("The mayor said the bridge would reopen in May")
+    assert d.stop() == 0
