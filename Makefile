@@ -8,12 +8,12 @@ DESTDIR    ?=
 SHARED     ?= ../shared
 PYTHON     ?= /usr/bin/python3
 
-PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto
+PKGS    := libcurl libxml-2.0 jansson libzmq libsystemd sqlite3 inih libcrypto libmicrohttpd
 DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libjansson-dev \
             libzmq3-dev libsystemd-dev libsqlite3-dev libinih-dev libcmocka-dev libssl-dev \
             python3 python3-zmq python3-jsonschema python3-pytest python3-pytest-timeout \
             python3-feedparser python3-brotli systemd man-db curl iproute2 \
-            clang libclang-rt-14-dev
+            clang libclang-rt-14-dev libmicrohttpd-dev prometheus
 
 CC      ?= cc
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \

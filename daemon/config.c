@@ -134,6 +134,9 @@ static const struct cfg_key cfg_keys[] = {
 	  NULL, NULL,
 	  "Longest an article waits for its page (queue and transfer); then it is published with "
 	  "the feed's text (default for sources)." },
+	{ SEC_CLAIMD, "metrics", T_STRING, C(metrics), 0, "", 0, 256, NULL, NULL,
+	  "HOST:PORT of the Prometheus text endpoint (GET /metrics), e.g. 127.0.0.1:9464; "
+	  "empty: none." },
 	{ SEC_CLAIMD, "include", T_INCLUDE, 0, 0, NULL, 0, 0, NULL, NULL,
 	  "Glob(s), comma separated, of drop-in files read after this one (relative to this "
 	  "file's directory; at most 4 levels deep). A glob matching nothing is fine." },

@@ -8,6 +8,7 @@
  * STOP_GRACE_MS to finish, then everything is closed in reverse order; exit 0. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <libxml/parser.h>
 #include <signal.h>
@@ -18,17 +19,22 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "claimd/checkconf.h"
 #include "claimd/config.h"
 #include "claimd/daemon.h"
 #include "claimd/log.h"
+#include "claimd/metrics.h"
 #include "claimd/msgid.h"
 #include "claimd/notify.h"
+#include "claimd/stats.h"
+#include "claimd/status.h"
 #include "claimd/wire.h"
 
 #define STOP_GRACE_MS 3000
 #define DEFAULT_CONFIG CLAIMD_SYSCONFDIR "/claimd/claimd.conf"
 
 static struct daemon D;
+static struct metrics *M;
 static struct loop_timer *t_heartbeat, *t_watchdog, *t_stop, *t_prune;
 static int64_t stop_deadline;
 static const char *config_path = DEFAULT_CONFIG;
@@ -159,7 +165,8 @@ static void reload(void)
 	cfg_errors_clear(&errs);
 	bool endpoints_changed = c->n_publish != D.cfg->n_publish ||
 				 strcmp(c->replay ? c->replay : "", D.cfg->replay ? D.cfg->replay : "") ||
-				 strcmp(c->state_dir, D.cfg->state_dir);
+				 strcmp(c->state_dir, D.cfg->state_dir) ||
+				 strcmp(c->metrics ? c->metrics : "", D.cfg->metrics ? D.cfg->metrics : "");
 	for (size_t i = 0; !endpoints_changed && i < c->n_publish; i++)
 		endpoints_changed = strcmp(c->publish[i], D.cfg->publish[i]) != 0;
 	struct cfg *old = D.cfg;
@@ -176,7 +183,8 @@ static void reload(void)
 	cfg_free(old);
 	if (endpoints_changed)
 		log_ev(LOG_WARNING, NULL, NULL,
-		       "publish, replay or state_dir changed: they take effect at the next restart");
+		       "publish, replay, state_dir or metrics changed: they take effect at the next "
+		       "restart");
 	log_ev(LOG_NOTICE, MSGID_CONFIG_RELOADED, NULL, "Configuration %s reloaded (%zu sources)",
 	       config_path, c->n_sources);
 	update_status();
@@ -255,10 +263,13 @@ int main(int argc, char **argv)
 	struct cfg_errors errs = { 0 };
 	int r = cfg_load(config_path, &D.cfg, &errs);
 	if (check) {
+		if (r == 0)
+			checkconf_run(D.cfg, &errs); /* what the start would refuse */
 		print_errors(&errs, 0);
 		if (r == -EINVAL || errs.n > 0) {
 			fprintf(stderr, "%s: %zu error%s\n", config_path, errs.n, errs.n == 1 ? "" : "s");
 			cfg_errors_clear(&errs);
+			cfg_free(D.cfg);
 			return 1;
 		}
 		if (r < 0) {
@@ -269,6 +280,7 @@ int main(int argc, char **argv)
 		cfg_free(D.cfg);
 		return 0;
 	}
+	stats_started_ms(); /* the start time status reports */
 	log_init("claimd", 0);
 	if (r < 0) {
 		print_errors(&errs, 1);
@@ -304,12 +316,17 @@ int main(int argc, char **argv)
 		       "Cannot open the state database in %s: %s", D.cfg->state_dir, strerror(-r));
 		goto out;
 	}
-	r = claims_new(D.cfg->lexicon_dir, &D.claims, err, sizeof(err));
+	char lexdir[PATH_MAX];
+	checkconf_lexicon_dir(D.cfg, lexdir, sizeof(lexdir));
+	r = claims_new(lexdir, &D.claims, err, sizeof(err));
 	if (r < 0) {
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "Cannot load lexicons from %s: %s",
-		       D.cfg->lexicon_dir, err);
+		       lexdir, err);
 		goto out;
 	}
+	if (strcmp(lexdir, D.cfg->lexicon_dir))
+		log_ev(LOG_INFO, NULL, NULL, "Lexicons from %s (%s has none)", lexdir,
+		       D.cfg->lexicon_dir);
 	zctx = zmq_ctx_new();
 	if (!zctx) {
 		log_ev(LOG_ERR, NULL, NULL, "Cannot create the ZeroMQ context: %s", zmq_strerror(errno));
@@ -321,6 +338,7 @@ int main(int argc, char **argv)
 		       err);
 		goto out;
 	}
+	pub_set_status(D.pub, status_text, &D); /* claimctl status */
 	for (size_t i = 0; i < D.cfg->n_publish; i++)
 		log_ev(LOG_INFO, MSGID_PUBLISHER_BOUND,
 		       &(struct log_ctx){ .extra = NULL }, "Publishing on %s", D.cfg->publish[i]);
@@ -334,6 +352,14 @@ int main(int argc, char **argv)
 		log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "Cannot start the fetcher: %s",
 		       strerror(-r));
 		goto out;
+	}
+	if (D.cfg->metrics && *D.cfg->metrics) {
+		r = metrics_new(&D, D.cfg->metrics, &M, err, sizeof(err));
+		if (r < 0) {
+			log_ev(LOG_ERR, NULL, &(struct log_ctx){ .err = -r }, "%s", err);
+			goto out;
+		}
+		log_ev(LOG_INFO, NULL, NULL, "Metrics on http://%s/metrics", D.cfg->metrics);
 	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add(D.loop, sfd, EPOLLIN, on_signal, NULL) < 0) {
@@ -381,6 +407,7 @@ out:
 	loop_timer_free(t_prune);
 	loop_timer_free(t_watchdog);
 	loop_timer_free(t_heartbeat);
+	metrics_free(M);
 	sched_free(D.sched);
 	pages_free(D.pages);
 	fetch_free(D.fetch);

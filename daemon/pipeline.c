@@ -20,6 +20,7 @@
 
 #include "claimd/article.h"
 #include "claimd/daemon.h"
+#include "claimd/stats.h"
 #include "claimd/feed.h"
 #include "claimd/html.h"
 #include "claimd/log.h"
@@ -300,6 +301,7 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		goto rollback;
 	d->n.articles++;
 	d->n.claims += (uint64_t)nclaims;
+	stats_published(source, nclaims);
 	r = nclaims;
 	goto out;
 rollback:

@@ -27,6 +27,7 @@
 #include "claimd/log.h"
 #include "claimd/msgid.h"
 #include "claimd/publish.h"
+#include "claimd/stats.h"
 #include "claimd/wire.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -88,6 +89,8 @@ struct pub {
 	size_t n_jobs;
 	uint64_t sent;
 	uint64_t hb_seq;
+	char *(*status_fn)(void *ud); /* ["STATUS"] answers (status.c) */
+	void *status_ud;
 };
 
 /* ---- endpoints and keys ---- */
@@ -303,6 +306,24 @@ static bool parse_since(const unsigned char *s, size_t n, uint64_t *ret)
 	return true;
 }
 
+/* ["STATUS"]: answers ["STATUS", "claimd.status/1", json] from the status callback. */
+static void answer_status(struct pub *p, const unsigned char *id, size_t idlen)
+{
+	stats_replay("status");
+	char *j = p->status_fn ? p->status_fn(p->status_ud) : NULL;
+	if (j)
+		reply(p, id, idlen, CLAIMD_REPLAY_STATUS, CLAIMD_SCHEMA_STATUS, j);
+	else
+		reply(p, id, idlen, CLAIMD_REPLAY_ERR, "bad-request", "no status available");
+	free(j);
+}
+
+void pub_set_status(struct pub *p, char *(*fn)(void *ud), void *ud)
+{
+	p->status_fn = fn;
+	p->status_ud = ud;
+}
+
 /* Reads one request from the ROUTER and answers it or queues its snapshot. */
 static void handle_request(struct pub *p)
 {
@@ -332,6 +353,10 @@ static void handle_request(struct pub *p)
 	uint64_t since = 0;
 	if (idlen == 0 || idlen > PUB_MAX_ID) {
 		goto out; /* cannot answer: not a routed peer */
+	} else if (n == 2 && zmq_msg_size(&fr[1]) == strlen(CLAIMD_REPLAY_STATUS) &&
+		   !memcmp(zmq_msg_data(&fr[1]), CLAIMD_REPLAY_STATUS, strlen(CLAIMD_REPLAY_STATUS))) {
+		answer_status(p, id, idlen);
+		goto out;
 	} else if (too_many || n != 4) {
 		why = "expected 3 frames: SNAPSHOT, topic-prefix, since-gseq";
 	} else if (zmq_msg_size(&fr[1]) != strlen(CLAIMD_REPLAY_SNAPSHOT) ||
@@ -347,14 +372,16 @@ static void handle_request(struct pub *p)
 		why = "too many snapshots in progress, ask again later";
 	}
 	if (why) {
+		stats_replay("bad-request");
 		reply(p, id, idlen, CLAIMD_REPLAY_ERR, "bad-request", why);
 		goto out;
 	}
 	uint64_t floor = store_gseq_floor(p->st);
-	if (since + 1 < floor) {
+	if (since != 0 && since + 1 < floor) { /* 0 asks for all that is retained */
 		uint64_t low = store_gseq_low(p->st);
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%" PRIu64, low ? low : floor);
+		stats_replay("expired");
 		reply(p, id, idlen, CLAIMD_REPLAY_ERR, "expired", buf);
 		goto out;
 	}
@@ -363,6 +390,7 @@ static void handle_request(struct pub *p)
 		reply(p, id, idlen, CLAIMD_REPLAY_ERR, "bad-request", "out of memory");
 		goto out;
 	}
+	stats_replay("snapshot");
 	memcpy(j->id, id, idlen);
 	j->idlen = idlen;
 	memcpy(j->prefix, zmq_msg_data(&fr[2]), zmq_msg_size(&fr[2]));

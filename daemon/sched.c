@@ -15,6 +15,7 @@
 #include "claimd/daemon.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
+#include "claimd/stats.h"
 #include "claimd/wire.h"
 
 #define PIPELINE_BATCH 16 /* articles published per loop pass */
@@ -125,6 +126,7 @@ static void poll_now(struct loop *l, struct loop_timer *t, void *ud)
 		.timeout_ms = x->cs.timeout_ms,
 		.ud = x,
 	};
+	stats_fetch_begin(x->name);
 	int r = fetch_start(d->fetch, &req);
 	if (r < 0) {
 		struct log_ctx lc = { .source = x->name, .url = req.url, .err = -r };
@@ -241,6 +243,7 @@ void sched_fetch_done(const struct fetch_result *r, void *ctx)
 	struct src *x = r->ud;
 	struct sched *s = d->sched;
 	x->in_flight = false;
+	stats_fetch_end(x->name, r);
 	d->n.bytes += r->bytes;
 	char why[512];
 	if (r->err != 0) {
@@ -488,4 +491,22 @@ struct sched *sched_free(struct sched *s)
 	}
 	free(s);
 	return NULL;
+}
+
+/* For claimctl status and the metrics: every source as the scheduler sees it. */
+void sched_foreach(const struct sched *s, void (*fn)(const struct sched_info *i, void *ud),
+		   void *ud)
+{
+	for (const struct src *x = s ? s->list : NULL; x; x = x->next) {
+		struct sched_info i = { .name = x->name,
+					.url = x->st.url ? x->st.url : x->cs.url,
+					.health = health_name(x->health),
+					.last_error = x->st.last_error,
+					.errors = x->st.errors,
+					.next_poll_ms = x->st.next_poll_ms,
+					.failing_since_ms = x->st.failing_since_ms,
+					.enabled = x->cs.enabled,
+					.in_flight = x->in_flight };
+		fn(&i, ud);
+	}
 }

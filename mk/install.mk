@@ -2,8 +2,10 @@
 #
 # Takes DESTDIR, PREFIX (default /usr/local) and SYSCONFDIR (default /etc). Installs the
 # binaries (install-bin), the systemd units (paths in them rewritten for PREFIX and
-# SYSCONFDIR), the journal catalog, the default configuration (never over an existing
-# one), the lexicons and the man pages. Refreshes the journal catalog database only when
+# SYSCONFDIR), the journal catalog, the production configuration conf/production/claimd.conf
+# (never over an existing one: state in /var/lib/claimd as the unit's StateDirectory= says,
+# sources in sources.d/; conf/claimd.conf is the development one of `make run`), the
+# lexicons and the man pages. Refreshes the journal catalog database only when
 # installing into the running system (no DESTDIR). Uninstall leaves SYSCONFDIR alone: the
 # configuration is the operator's.
 
@@ -35,17 +37,22 @@ install-systemd: $(INSTALL_UNITS) systemd/claimd.catalog
 	install -m 0644 systemd/claimd.catalog $(DESTDIR)$(CATALOGDIR)/claimd.catalog
 
 # claimd runs as a transient user (DynamicUser=yes): what it reads must be world-readable.
+INSTALL_CONF := conf/production/claimd.conf
+
+# The tagger's model (lexicon/tagger.*) is data, not configuration: always replaced, so an
+# upgrade never leaves a model of an older format that the new claimd refuses.
 install-conf:
-	@test -f conf/claimd.conf || { echo "install: conf/claimd.conf is missing" >&2; exit 1; }
+	@test -f $(INSTALL_CONF) || { echo "install: $(INSTALL_CONF) is missing" >&2; exit 1; }
 	install -d -m 0755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(CONFDIR)/sources.d $(DESTDIR)$(CONFDIR)/lexicon
 	@if [ -e $(DESTDIR)$(CONFDIR)/claimd.conf ]; then \
 	  echo "keeping existing $(DESTDIR)$(CONFDIR)/claimd.conf"; \
 	else \
-	  echo "install conf/claimd.conf $(DESTDIR)$(CONFDIR)/claimd.conf"; \
-	  sed $(INSTALL_SED) conf/claimd.conf > $(DESTDIR)$(CONFDIR)/claimd.conf && \
+	  echo "install $(INSTALL_CONF) $(DESTDIR)$(CONFDIR)/claimd.conf"; \
+	  sed $(INSTALL_SED) $(INSTALL_CONF) > $(DESTDIR)$(CONFDIR)/claimd.conf && \
 	  chmod 0644 $(DESTDIR)$(CONFDIR)/claimd.conf; \
 	fi
 	@for f in $$(cd conf && find sources.d lexicon -type f 2>/dev/null | LC_ALL=C sort); do \
+	  case $$f in lexicon/tagger.*) rm -f $(DESTDIR)$(CONFDIR)/$$f;; esac; \
 	  if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
 	    echo "keeping existing $(DESTDIR)$(CONFDIR)/$$f"; \
 	  else \

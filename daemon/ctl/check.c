@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "claimd/checkconf.h"
 #include "claimd/config.h"
 #include "claimd/ctl.h"
 
@@ -68,6 +69,14 @@ int ctl_check(int argc, char **argv)
 		else if (errs.n == 0)
 			fprintf(stderr, "%s: %s\n", path, strerror(-r));
 		cfg_errors_clear(&errs);
+		return 1;
+	}
+	if (checkconf_run(c, &errs) > 0) { /* what claimd would refuse at start */
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msgs[i]);
+		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
+		cfg_errors_clear(&errs);
+		cfg_free(c);
 		return 1;
 	}
 	cfg_errors_clear(&errs);

@@ -55,6 +55,7 @@ struct cfg {
 	char *log_level;
 	int64_t page_delay_ms;    /* default for sources */
 	int64_t page_max_wait_ms; /* default for sources */
+	char *metrics;         /* Prometheus endpoint HOST:PORT, or "" for none */
 	struct cfg_source *sources;
 	size_t n_sources;
 };

@@ -49,6 +49,16 @@ int sched_apply(struct sched *s);
 void sched_counts(const struct sched *s, unsigned *ret_ok, unsigned *ret_failing);
 /* fetch done callback (ctx = struct daemon *). */
 void sched_fetch_done(const struct fetch_result *r, void *ctx);
+/* One source as the scheduler sees it (strings borrowed for the call). */
+struct sched_info {
+	const char *name, *url, *health, *last_error;
+	int errors;                 /* consecutive failures */
+	int64_t next_poll_ms;       /* wall clock */
+	int64_t failing_since_ms;   /* 0 when healthy */
+	bool enabled, in_flight;
+};
+void sched_foreach(const struct sched *s, void (*fn)(const struct sched_info *i, void *ud),
+		   void *ud);
 
 /* pipeline.c: a fetched body → parsed feed → new or changed articles → claims → journal
  * + publish, in two steps so that a large feed is spread over several loop passes.

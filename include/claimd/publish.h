@@ -17,6 +17,9 @@ struct pub;
 int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *st,
 	    struct pub **ret, char *err, size_t errlen);
 struct pub *pub_free(struct pub *p);
+/* Who answers ["STATUS"] on the replay socket: fn returns a JSON text the caller frees
+ * (NULL: none). */
+void pub_set_status(struct pub *p, char *(*fn)(void *ud), void *ud);
 
 /* On reload: reads the CURVE keys again (the secret key, rebinding the sockets when it
  * changed, and curve_client_keys_dir). Returns the number of client keys, 0 without

@@ -12,6 +12,7 @@
 #define CLAIMD_SCHEMA_CLAIM     "claimd.claim/1"
 #define CLAIMD_SCHEMA_HEARTBEAT "claimd.heartbeat/1"
 #define CLAIMD_SCHEMA_SOURCE    "claimd.source/1"
+#define CLAIMD_SCHEMA_STATUS    "claimd.status/1"  /* the STATUS answer (not published) */
 
 /* Replay (ROUTER): request ["SNAPSHOT", prefix, since-gseq (decimal)];
  * replies ["MSG", topic, body, seq], then ["END", high-gseq, epoch];
@@ -20,6 +21,7 @@
 #define CLAIMD_REPLAY_MSG      "MSG"
 #define CLAIMD_REPLAY_END      "END"
 #define CLAIMD_REPLAY_ERR      "ERR"
+#define CLAIMD_REPLAY_STATUS   "STATUS"   /* ["STATUS"] -> ["STATUS", schema, json] */
 
 #define CLAIMD_DEFAULT_PUBLISH "tcp://127.0.0.1:5556"
 #define CLAIMD_DEFAULT_REPLAY  "tcp://127.0.0.1:5557"

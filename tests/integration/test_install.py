@@ -209,3 +209,69 @@ def test_prefix_and_sysconfdir_are_honoured(tmp_path):
     assert (d / "opt/claimd/lib/systemd/catalog/claimd.catalog").is_file()
     assert (d / "opt/claimd/share/man/man8/claimd.8").is_file()
     assert not (d / "etc").exists() and not (d / "usr").exists()
+
+
+def test_installed_configuration_is_for_production(dest):
+    """No development paths: state in /var/lib/claimd (the unit's StateDirectory=), sources
+    in sources.d, nothing relative that climbs out of /etc/claimd, no bundled sample."""
+    conf = (dest / "etc/claimd/claimd.conf").read_text()
+    settings = [l.split("#")[0].strip() for l in conf.splitlines()
+                if l.strip() and not l.lstrip().startswith(("#", ";"))]
+    assert settings == ["[claimd]", "include = sources.d/*.conf"], settings
+    assert "../" not in conf and "file:" not in "\n".join(settings)
+    assert re.search(r"^#state_dir = /var/lib/claimd$", conf, re.M)
+    unit = (dest / "usr/lib/systemd/system/claimd.service").read_text()
+    assert re.search(r"^StateDirectory=claimd$", unit, re.M)
+    assert (dest / "etc/claimd/sources.d/00-example.conf").is_file()
+    r = run([str(dest / "usr/bin/claimctl"), "check", "--keys"])
+    assert re.search(r"state_dir\b.*/var/lib/claimd", r.stdout), r.stdout[:2000]
+
+
+def test_installed_daemon_comes_up(dest, tmp_path):
+    """The installed binary on the installed claimd.conf, unchanged: a drop-in in the
+    installed sources.d rebases state_dir and the endpoints into tmp and adds a source on a
+    local HTTP server; the lexicons are found in DESTDIR/usr/share/claimd/lexicon (the
+    default /etc/claimd/lexicon is not there). It checks ok, comes up (READY=1), publishes
+    an article that the installed claimctl receives, and stops cleanly."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from conftest import HTTPServer, NotifySocket, free_port, wait_for
+    from test_lose_nothing import write_feed
+    www = tmp_path / "www"
+    www.mkdir()
+    write_feed(www / "feed.xml", 1, 2)
+    srv = HTTPServer(www, tmp_path)
+    conf = dest / "etc/claimd/claimd.conf"
+    dropin = dest / "etc/claimd/sources.d/90-test.conf"
+    pub, rep = "tcp://127.0.0.1:%d" % free_port(), "tcp://127.0.0.1:%d" % free_port()
+    dropin.write_text("[claimd]\nstate_dir = %s\npublish = %s\nreplay = %s\nheartbeat = 200ms\n"
+                      "\n[source local]\nurl = %s\ninterval = 1s\n"
+                      % (tmp_path / "state", pub, rep, srv.url("feed.xml")))
+    notify = NotifySocket(tmp_path / "notify")
+    proc = None
+    try:
+        claimd = str(dest / "usr/bin/claimd")
+        r = run([claimd, "--check-config", "-c", str(conf)])
+        assert r.returncode == 0 and "ok (1 sources)" in r.stdout, r.stderr
+        env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"))
+        env.pop("JOURNAL_STREAM", None)
+        err = open(tmp_path / "claimd.stderr", "w")
+        proc = subprocess.Popen([claimd, "-c", str(conf)], env=env, stderr=err)
+        wait_for(lambda: notify.has("READY=1") or proc.poll() is not None, what="READY=1")
+        assert proc.poll() is None, (tmp_path / "claimd.stderr").read_text()
+        r = run([str(dest / "usr/bin/claimctl"), "sub", "-C", "1", "-W", "20", "-t", "article/",
+                 pub], timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert '"source":"local"' in r.stdout
+        log = (tmp_path / "claimd.stderr").read_text()
+        assert "Lexicons from %s" % (dest / "usr/share/claimd/lexicon") in log, log
+        proc.terminate()
+        assert proc.wait(10) == 0
+        proc = None
+        assert (tmp_path / "state" / "claimd.db").is_file()
+    finally:
+        if proc:
+            proc.kill()
+        dropin.unlink()
+        notify.close()
+        srv.stop()

@@ -143,7 +143,7 @@ def test_claimctl_sub_is_gap_free(httpd, daemons):
     d.start()
     wait_for(lambda: len(replay(d.replay, "article/", 0)[0]) >= 5, what="5 articles")
     # --since 0 replays what was published before the subscriber existed
-    p = subprocess.run([CLAIMCTL, "sub", "-n", "5", "--since", "0", "--timeout", "10",
+    p = subprocess.run([CLAIMCTL, "sub", "-C", "5", "--since", "0", "-W", "10",
                         d.publish, "article/"], capture_output=True, text=True, timeout=20)
     assert p.returncode == 0, p.stderr
     lines = [json.loads(l) for l in p.stdout.splitlines()]

@@ -495,12 +495,12 @@ static void test_ctl_check(void **state)
 {
 	(void)state;
 	int saved_out = dup(1), saved_err = dup(2);
-	int r_good = run_check(FIX "/good.conf", NULL);
+	int r_good = run_check(FIX "/good-check.conf", NULL);
 	int r_bad = run_check(FIX "/bad-many.conf", NULL);
 	int r_missing = run_check(FIX "/no-such.conf", NULL);
 	int r_keys = run_check("--keys", NULL);
 	int r_none = run_check(NULL, NULL);
-	int r_two = run_check(FIX "/good.conf", FIX "/good.conf");
+	int r_two = run_check(FIX "/good-check.conf", FIX "/good-check.conf");
 	int r_opt = run_check("--bogus", NULL);
 	dup2(saved_out, 1);
 	dup2(saved_err, 2);
