@@ -14,8 +14,8 @@ int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size
 struct claims_ctx *claims_free(struct claims_ctx *c);
 
 /* Claims are read from the first CLAIMS_TEXT_MAX bytes of a text (1 MiB, five times the
- * longest news article): the bound on the time one article takes (about 0.4 s here, for
- * text built to be slow); the caller logs when an article is longer. */
+ * longest news article): the bound on the time one article takes in this stage (0.4 s
+ * here, for text built to be slow); the caller logs when an article is longer. */
 #define CLAIMS_TEXT_MAX (1u << 20)
 
 /* text: clean plain text (boilerplate already removed), paragraphs separated by blank
