@@ -1105,8 +1105,17 @@ int pub_reload_keys(struct pub *p, const struct cfg *cfg, char *err, size_t errl
 			if (!s || zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &sz) < 0 || !*ep)
 				continue;
 			zmq_unbind(s, ep);
-			if ((r = secure(s, secret)) < 0 ||
-			    (r = bind_ep(s, ep, i < p->n_pubs ? "publish" : "replay", err, errlen)) < 0)
+			if ((r = secure(s, secret)) < 0)
+				return r;
+			/* libzmq closes the old listener in its I/O thread: until it has, the port
+			 * is in use. A reload is rare; wait for it, at most 1 s. */
+			for (int tries = 0; tries < 100; tries++) {
+				r = bind_ep(s, ep, i < p->n_pubs ? "publish" : "replay", err, errlen);
+				if (r != -EADDRINUSE)
+					break;
+				nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+			}
+			if (r < 0)
 				return r;
 		}
 	}
