@@ -246,7 +246,9 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 	const char *text = jstr(art, "text");
 	const char *published = jstr(art, "published");
 	json_t *claims = NULL;
-	if (d->claims && text && *text && claims_extract(d->claims, text, published, &claims) < 0)
+	struct claims_stats cst = { 0 };
+	if (d->claims && text && *text &&
+	    claims_extract_ex(d->claims, text, published, &claims, &cst) < 0)
 		claims = NULL;
 	size_t text_len = text ? strlen(text) : 0;
 	if (d->claims && text_len > CLAIMS_TEXT_MAX) {
@@ -257,6 +259,12 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 		       id, source, text_len,
 		       text_len + 16 >= HTML_TEXT_MAX ? ", cut there (HTML_TEXT_MAX)" : "",
 		       CLAIMS_TEXT_MAX);
+	}
+	if (cst.untagged) {
+		struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
+		log_ev(LOG_DEBUG, MSGID_CLAIMS_UNTAGGED, &lc,
+		       "Claims of article '%s': %zu sentences read without part-of-speech tags",
+		       id ? id : "", cst.untagged);
 	}
 
 	int r = store_begin(d->store);

@@ -222,6 +222,8 @@ static const char schema_sql[] =
 	" source TEXT NOT NULL, url TEXT, article TEXT, state TEXT NOT NULL, reason TEXT,"
 	" queued_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL DEFAULT 0,"
 	" attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (id, hash)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS pages_waiting ON pages(queued_ms) WHERE state = 'queued';"
+	"CREATE INDEX IF NOT EXISTS pages_done ON pages(done_ms) WHERE state = 'done';"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('gseq_high', 0), ('floor', 1);";
 
 /* Re-reads the cached counters from the database (after open and rollback). */

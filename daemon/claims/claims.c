@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "claimd/claims.h"
+#include "claimd/tag.h"
 #include "claims_int.h"
 
 #define CLAIMS_MIN_WORDS 4
@@ -99,6 +100,16 @@ int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size
 		free(c);
 		return r;
 	}
+	/* the part-of-speech model is optional: without it every sentence takes the rules that
+	 * need no tags (a damaged model is an error) */
+	r = tagger_load_dir(lexicon_dir ? lexicon_dir : claims_default_lexicon_dir(), &c->lx.tagger, err, errlen);
+	if (r == -ENOENT) {
+		c->lx.tagger = NULL;
+	} else if (r < 0) {
+		lex_release(&c->lx);
+		free(c);
+		return r;
+	}
 	c->min_score = CLAIMS_DEFAULT_MIN_SCORE;
 	for (uint8_t i = 0; i < N_STANCES; i++)
 		c->j_stance[i] = kstr(stance_name(i));
@@ -129,6 +140,7 @@ struct claims_ctx *claims_free(struct claims_ctx *c)
 {
 	if (!c)
 		return NULL;
+	c->lx.tagger = tagger_free(c->lx.tagger);
 	lex_release(&c->lx);
 	for (size_t i = 0; i < N_STANCES; i++)
 		json_decref(c->j_stance[i]);
@@ -565,6 +577,37 @@ static void remember_speaker(struct discourse *d, const struct attribution *at)
 		d->last_plural_text = at->speaker_text;
 }
 
+/* Gender of the person mention k: a "Mr."/"Mrs."/"Ms." before it, or the first "he"/"his" or
+ * "she"/"her" after it (outside quotes) before the next person is named. */
+static void note_gender(struct discourse *d, const struct sentence *s, const struct mention *m, size_t nm, size_t k)
+{
+	uint8_t g = G_UNKNOWN;
+	size_t b = m[k].b;
+	if (b > 0 && s->t[b - 1].kind == TK_PUNCT && b > 1)
+		b--;
+	if (b > 0 && (tok_is(&s->t[b - 1], "mr")))
+		g = G_MALE;
+	else if (b > 0 && (tok_is(&s->t[b - 1], "mrs") || tok_is(&s->t[b - 1], "ms")))
+		g = G_FEMALE;
+	size_t stop = s->nt;
+	for (size_t j = k + 1; j < nm; j++)
+		if (m[j].type == ET_PERSON) {
+			stop = m[j].b;
+			break;
+		}
+	for (size_t i = m[k].e; g == G_UNKNOWN && i < stop; i++) {
+		const struct tok *t = &s->t[i];
+		if (t->kind != TK_WORD || (t->flags & TF_INQ))
+			continue;
+		if (tok_is(t, "he") || tok_is(t, "his") || tok_is(t, "him") || tok_is(t, "himself"))
+			g = G_MALE;
+		else if (tok_is(t, "she") || tok_is(t, "her") || tok_is(t, "hers") || tok_is(t, "herself"))
+			g = G_FEMALE;
+	}
+	if (g != G_UNKNOWN)
+		coref_gender(d, m[k].name, g);
+}
+
 static int process_paragraph(struct run *run, struct discourse *d, struct sentence *sv, size_t ns, json_t *arr,
 			     bool *prev_para_open)
 {
@@ -585,6 +628,7 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 		x->s = &sv[i];
 		if (x->s->nt > CLAIMS_MAX_SENT_TOKENS)
 			x->s->nt = CLAIMS_MAX_SENT_TOKENS;
+		d->sent_no++;
 		x->nm = ent_find(a, lx, x->s, d, x->m, sizeof(x->m) / sizeof(x->m[0]));
 		/* persons named before a pronoun subject in the same sentence */
 		for (size_t k = 0; k < x->nm; k++) {
@@ -599,6 +643,8 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			if (before_pron) {
 				d->last_person_text = x->m[k].text;
 				d->last_person_name = x->m[k].name;
+				coref_note(d, x->m[k].text, x->m[k].name, ET_PERSON, false);
+				note_gender(d, x->s, x->m, x->nm, k);
 			}
 		}
 		ent_remember(d, x->m, x->nm);
@@ -611,7 +657,21 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 				last_sp_name = x->at[k].speaker_name;
 				last_sp_type = x->at[k].speaker_type;
 			}
-		/* discourse: last person and organisation mentioned, plural lists */
+		/* discourse: the named antecedents in reading order, last person and
+		 * organisation mentioned, plural lists */
+		for (size_t k = 0; k < x->nm; k++) {
+			const struct mention *mk = &x->m[k];
+			bool credit = mk->b > 0 && (tok_is(&x->s->t[mk->b - 1], "told") || tok_is(&x->s->t[mk->b - 1], "to"));
+			if (mk->type == ET_PERSON || !credit) /* "told Reuters" names no antecedent */
+				coref_note(d, mk->text, mk->name, mk->type, false);
+			if (mk->type == ET_PERSON)
+				note_gender(d, x->s, x->m, x->nm, k);
+		}
+		for (size_t k = 0; k < x->nat; k++)
+			if (x->at[k].found && x->at[k].speaker_text && x->at[k].speaker_name &&
+			    x->at[k].speaker_name[0] >= 'A' && x->at[k].speaker_name[0] <= 'Z' && !x->at[k].from_context &&
+			    !x->at[k].speaker_plural)
+				coref_note(d, x->at[k].speaker_text, x->at[k].speaker_name, x->at[k].speaker_type, true);
 		for (size_t k = 0; k < x->nm; k++) {
 			if (x->m[k].type == ET_PERSON) {
 				d->last_person_text = x->m[k].text;
@@ -624,8 +684,10 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 			}
 		}
 		const char *pl = plural_list(a, x->s, x->m, x->nm);
-		if (pl)
+		if (pl) {
 			d->last_plural_text = pl;
+			d->last_plural_sent = d->sent_no;
+		}
 		for (size_t k = 0; k < x->nat; k++)
 			if (x->at[k].found && x->at[k].speaker_plural)
 				d->last_plural_text = x->at[k].speaker_text;
@@ -714,6 +776,12 @@ static int process_paragraph(struct run *run, struct discourse *d, struct senten
 
 int claims_extract(const struct claims_ctx *c, const char *text, const char *published, json_t **ret)
 {
+	return claims_extract_ex(c, text, published, ret, NULL);
+}
+
+int claims_extract_ex(const struct claims_ctx *c, const char *text, const char *published, json_t **ret,
+		      struct claims_stats *ret_stats)
+{
 	if (!c || !ret)
 		return -EINVAL;
 	struct arena *a = arena_new();
@@ -721,6 +789,7 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 	struct discourse *d = calloc(1, sizeof(*d));
 	struct run *run = calloc(1, sizeof(*run));
 	struct arena *scratch = arena_new();
+	size_t untagged = 0;
 	int r = 0;
 	if (!a || !arr || !d || !run || !scratch) {
 		r = -ENOMEM;
@@ -770,6 +839,8 @@ int claims_extract(const struct claims_ctx *c, const char *text, const char *pub
 		 * call; the paragraph's tokens and sentences in scratch, reused by the next */
 	}
 out:
+	if (d)
+		untagged = d->untagged;
 	if (run) {
 		run_release(run);
 		free(run);
@@ -782,5 +853,7 @@ out:
 		return r;
 	}
 	*ret = arr;
+	if (ret_stats)
+		ret_stats->untagged = untagged;
 	return 0;
 }

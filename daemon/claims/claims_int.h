@@ -34,7 +34,7 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 
 /* ---- lexicon ---- */
 enum stance { ST_ASSERT = 0, ST_SPECULATE, ST_ALLEGE, ST_DENY };
-enum cue_kind { CK_VERB = 0, CK_PREP, CK_IMPERSONAL, CK_PASSIVE, CK_OBJECT };
+enum cue_kind { CK_VERB = 0, CK_PREP, CK_IMPERSONAL, CK_PASSIVE, CK_OBJECT, CK_NOUN };
 enum ent_type { ET_NONE = 0, ET_COUNTRY, ET_CITY, ET_ORG, ET_GROUP, ET_PERSON, ET_OTHER };
 
 /* One lexicon phrase: words in lower case. */
@@ -73,6 +73,8 @@ struct lexicon {
 	struct lex_table *background; /* "is located": description, not a claim, when unsourced */
 	struct lex_table *words; /* word classes: abbrev, starter, stop, generic heads ... */
 	struct lex_index *ix;    /* every word lex_tag() looks up, once per token */
+	struct tagger *tagger;   /* part-of-speech model (claimd/tag.h), NULL without one; loaded
+				  * and freed by claims_new()/claims_free(), not by lex_ */
 	char *pool;              /* owns all strings */
 	size_t pool_len, pool_cap;
 };
@@ -97,6 +99,12 @@ struct lexicon {
 #define WC_CUTWORD 65536 /* words that end a speaker phrase after an inverted cue */
 #define WC_UNIT 131072   /* measure words: percent, kilometer, years */
 #define WC_NUMWORD 262144 /* number words and scales: "two", "million", "thousands" */
+#define WC_BE (1u << 19)       /* forms of "be": a participle cue after one is passive */
+#define WC_ACCUSER (1u << 20)  /* "prosecutors", "the indictment": their account alleges */
+#define WC_PERSONAL (1u << 21) /* personal pronouns that may be a speaker ("he", "they") */
+#define WC_SUBCONJ (1u << 22)  /* "when", "because": a modal after one is not the main verb's */
+#define WC_ROLE (1u << 23)     /* "suspect", "agent": a definite one refers to a person named before */
+#define WC_PLACEHEAD (1u << 24) /* "Area", "Street", "Hotel": a capitalised name with it is no person */
 
 int lex_load(struct lexicon *lx, const char *dir, char *err, size_t errlen);
 void lex_release(struct lexicon *lx);
@@ -153,6 +161,9 @@ struct sentence {
 	bool starts_in_quote; /* begins inside a quotation opened in an earlier sentence */
 	bool quote_only;      /* every word is inside quotation marks */
 	bool ends_in_quote;   /* a quotation is still open at the end */
+	const uint8_t *upos;  /* universal POS tag of each token (enum upos, claimd/tag.h), or
+			       * NULL when the sentence was not tagged: rules then fall back to
+			       * the word lists alone */
 };
 
 /* Tokenizes one paragraph into the arena. Returns the number of tokens. */
@@ -175,7 +186,19 @@ struct mention {
 
 /* Article-wide memory for coreference. */
 #define DISC_MAX 64
+#define COREF_MAX 32
+enum gender { G_UNKNOWN = 0, G_MALE, G_FEMALE };
+struct antecedent {
+	const char *text, *name; /* as first written, canonical */
+	uint8_t type;            /* ET_PERSON or ET_ORG (groups count as organisations) */
+	uint8_t gender;          /* enum gender, for persons */
+	uint32_t sent;           /* sentence number of the last mention */
+	bool spoke;              /* was a speaker (salient: "he", "they" prefer it) */
+};
 struct discourse {
+	struct antecedent ante[COREF_MAX]; /* named people and organisations, oldest first */
+	size_t nante;
+	uint32_t sent_no;                  /* sentences read so far */
 	const char *persons[DISC_MAX]; /* canonical names of persons with a full name */
 	size_t npersons;
 	const char *orgs[DISC_MAX];    /* canonical names of organisations and groups */
@@ -184,12 +207,14 @@ struct discourse {
 	uint8_t last_speaker_type;
 	bool last_speaker_plural;
 	const char *last_plural_text;   /* previous plural subject, for "They" */
+	uint32_t last_plural_sent;      /* the sentence that named it (a list of names) */
 	const char *last_person_text, *last_person_name;
 	const char *last_org_text, *last_org_name;
 	const char *subject_org_name; /* last organisation that led a sentence or spoke */
 	const char *para_speaker_text, *para_speaker_name; /* speaker of the previous paragraph */
 	uint8_t para_speaker_type;
 	bool seen_north_korea;
+	size_t untagged; /* sentences the tagger could not take: their rules ran without tags */
 };
 
 size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
@@ -197,6 +222,15 @@ size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence
 /* The canonical name of a person mentioned by surname only, or NULL. */
 const char *ent_person_full(const struct discourse *d, const char *surname);
 void ent_remember(struct discourse *d, const struct mention *m, size_t n);
+
+/* ---- coreference (coref.c) ---- */
+/* Notes a named person or organisation (other types are ignored) as the most recent. */
+void coref_note(struct discourse *d, const char *text, const char *name, uint8_t type, bool spoke);
+/* Sets the gender of a noted person when it is not known yet. */
+void coref_gender(struct discourse *d, const char *name, uint8_t gender);
+/* The most recent antecedent of the type (ET_PERSON, or any organisation type) and, for a
+ * person, not of the other gender; within > 0 limits it to that many sentences back. */
+const struct antecedent *coref_find(const struct discourse *d, uint8_t type, uint8_t gender, uint32_t within);
 
 /* ---- attribution ---- */
 struct attribution {
@@ -206,13 +240,14 @@ struct attribution {
 	uint8_t speaker_type;      /* enum ent_type (ET_GROUP for plural nouns) */
 	bool speaker_plural;
 	const char *cue;           /* as written, or NULL */
+	size_t cue_e;              /* token after the cue */
 	uint8_t stance;
 	size_t content_b, content_e; /* token range of the reported content */
 	bool from_context;         /* speaker carried over from an earlier sentence */
 };
 
 /* Up to max attributions of sentence s (usually 0 or 1; 2 when two clauses report). */
-size_t attr_find(struct arena *a, const struct lexicon *lx, const struct sentence *s,
+size_t attr_find(struct arena *a, const struct lexicon *lx, struct sentence *s,
 		 const struct mention *m, size_t nm, struct discourse *d, struct attribution *out,
 		 size_t max);
 /* Stance from cue, hedges and denials; hedges found are written to hedges (max). */

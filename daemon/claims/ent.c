@@ -253,7 +253,7 @@ size_t ent_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				bool namey = true;
 				for (size_t k = b; k < e2; k++)
 					if ((s->t[k].flags & (TF_ALLCAP | TF_DOTTED)) ||
-					    (s->t[k].wc & (WC_GENERIC | WC_GROUPNOUN | WC_STOP)))
+					    (s->t[k].wc & (WC_GENERIC | WC_GROUPNOUN | WC_STOP | WC_PLACEHEAD | WC_ORGHEAD)))
 						namey = false;
 				m.type = namey ? ET_PERSON : ET_OTHER;
 			} else if (e2 - b == 1) {

@@ -491,6 +491,8 @@ static int parse_kind(const char *s)
 		return CK_PASSIVE;
 	if (!strcmp(s, "object"))
 		return CK_OBJECT;
+	if (!strcmp(s, "noun"))
+		return CK_NOUN;
 	return -1;
 }
 
@@ -524,6 +526,8 @@ static unsigned parse_class(const char *s)
 		{ "connect", WC_CONNECT },	 { "det", WC_DET },		   { "docnoun", WC_DOCNOUN },
 		{ "claimnoun", WC_CLAIMNOUN }, { "verbish", WC_VERBISH },	   { "cutword", WC_CUTWORD },
 		{ "unit", WC_UNIT },		 { "numword", WC_NUMWORD },
+		{ "be", WC_BE },		 { "accuser", WC_ACCUSER },	   { "personal", WC_PERSONAL },
+		{ "subconj", WC_SUBCONJ },	 { "role", WC_ROLE },		   { "placehead", WC_PLACEHEAD },
 	};
 	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
 		if (!strcmp(cls[i].n, s))

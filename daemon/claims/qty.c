@@ -52,7 +52,7 @@ static const char *const quals[][3] = {
 	{ "over", NULL, NULL },	  { "about", NULL, NULL },    { "around", NULL, NULL },  { "approximately", NULL, NULL },
 	{ "nearly", NULL, NULL }, { "almost", NULL, NULL },   { "some", NULL, NULL },    { "roughly", NULL, NULL },
 	{ "below", NULL, NULL },  { "above", NULL, NULL },    { "under", NULL, NULL },   { "estimated", NULL, NULL },
-	{ "only", NULL, NULL },	  { "just", NULL, NULL },     { "exceeding", NULL, NULL }, { "nearly", NULL, NULL },
+	{ "only", NULL, NULL },	  { "just", NULL, NULL },     { "between", NULL, NULL },     { "exceeding", NULL, NULL }, { "nearly", NULL, NULL },
 };
 
 static const struct {
@@ -131,6 +131,77 @@ static double parse_digits(const char *s, size_t n)
 	return strtod(buf, NULL);
 }
 
+/* Currency codes and abbreviations written before the number ("Rs 300", "Rs. 299",
+ * "USD 5"); *ret_len gets the tokens they take. */
+static const struct {
+	const char *w;
+	const char *code;
+} currency_words[] = {
+	{ "rs", "INR" }, { "inr", "INR" }, { "usd", "USD" }, { "eur", "EUR" }, { "gbp", "GBP" },
+	{ "hk$", "HKD" }, { "a$", "AUD" }, { "c$", "CAD" }, { "us$", "USD" }, { "rmb", "CNY" },
+};
+
+static const char *currency_word_before(const struct sentence *s, size_t i, size_t *ret_len)
+{
+	size_t k = i;
+	if (k > 1 && s->t[k - 1].kind == TK_PUNCT && s->t[k - 1].n == 1 && s->t[k - 1].s[0] == '.')
+		k--;
+	if (k == 0 || s->t[k - 1].kind != TK_WORD)
+		return NULL;
+	for (size_t j = 0; j < sizeof(currency_words) / sizeof(currency_words[0]); j++)
+		if (tok_is(&s->t[k - 1], currency_words[j].w) && (s->t[k - 1].flags & TF_CAP)) {
+			*ret_len = i - (k - 1);
+			return currency_words[j].code;
+		}
+	return NULL;
+}
+
+/* Currency names after the number: the unit becomes the code, the text keeps the words.
+ * "Hong Kong dollars" before "dollars": the longest name first. */
+static const struct {
+	const char *w[3];
+	const char *code;
+} currency_names[] = {
+	{ { "hong", "kong", "dollars" }, "HKD" }, { { "canadian", "dollars", NULL }, "CAD" },
+	{ { "australian", "dollars", NULL }, "AUD" }, { { "singapore", "dollars", NULL }, "SGD" },
+	{ { "dollars", NULL, NULL }, "USD" },	  { { "euros", NULL, NULL }, "EUR" },
+	{ { "yen", NULL, NULL }, "JPY" },	  { { "yuan", NULL, NULL }, "CNY" },
+	{ { "rupees", NULL, NULL }, "INR" },	  { { "roubles", NULL, NULL }, "RUB" },
+	{ { "rubles", NULL, NULL }, "RUB" },	  { { "pounds", "sterling", NULL }, "GBP" },
+};
+
+static const char *currency_name(const struct sentence *s, size_t b, size_t e)
+{
+	for (size_t j = 0; j < sizeof(currency_names) / sizeof(currency_names[0]); j++) {
+		size_t n = currency_names[j].w[2] ? 3 : currency_names[j].w[1] ? 2 : 1;
+		if (e - b != n)
+			continue;
+		size_t k = 0;
+		while (k < n && tok_is(&s->t[b + k], currency_names[j].w[k]))
+			k++;
+		if (k == n)
+			return currency_names[j].code;
+	}
+	return NULL;
+}
+
+/* "a share", "per barrel", "a month": a rate after the unit, kept whole with it. */
+static size_t rate_after(const struct sentence *s, size_t e)
+{
+	static const char *const per[] = { "year", "month", "week", "day", "hour", "minute", "share", "barrel",
+					   "person", "head", "night", "shift", "game", "season", "kilogram", "tonne",
+					   "ton", "litre", "liter", "gallon", "mile", "kilometre", "kilometer" };
+	if (e + 1 >= s->nt)
+		return e;
+	const struct tok *a = &s->t[e];
+	if (!(tok_is(a, "per") || tok_is(a, "a") || tok_is(a, "an") || tok_is(a, "each")))
+		return e;
+	for (size_t k = 0; k < sizeof(per) / sizeof(per[0]); k++)
+		if (tok_is(&s->t[e + 1], per[k]))
+			return e + 2;
+	return e;
+}
+
 static const char *currency_before(const struct sentence *s, size_t i)
 {
 	if (i == 0)
@@ -143,6 +214,8 @@ static const char *currency_before(const struct sentence *s, size_t i)
 			return currencies[k].code;
 	return NULL;
 }
+
+static size_t qualifier_before(const struct sentence *s, size_t i, size_t *ret_b);
 
 /* The same on a tagged token: most words are in none of the tables (KW_NUM). */
 static double numword_tok(const struct tok *t);
@@ -199,8 +272,8 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 		unsigned c = t->wc;
 		if (c & (WC_STOP | WC_VERBISH | WC_AUX | WC_DET | WC_SOURCE))
 			break;
-		if (words && !(t->flags & TF_CAP) && verb_like(lx, t))
-			break; /* "sides collapsed", "workers told" */
+		if (!(t->flags & TF_CAP) && verb_like(lx, t) && (words || !(t->wc & WC_UNIT)))
+			break; /* "sides collapsed", "workers told", "660,000 based" */
 		if ((t->month != 0) && (t->flags & TF_CAP))
 			break;
 		e++;
@@ -208,8 +281,8 @@ static size_t unit_phrase(const struct lexicon *lx, const struct sentence *s, si
 		if (c & WC_UNIT)
 			break;
 	}
-	/* a list: "new cars, trucks and SUVs" */
-	if (e > i && e + 1 < s->nt) {
+	/* a list: "new cars, trucks and SUVs" (a measure unit heads no list: "335 hp and more") */
+	if (e > i && e + 1 < s->nt && !(s->t[e - 1].wc & WC_UNIT)) {
 		size_t k = e, items = 0;
 		while (k + 1 < s->nt && items < 4) {
 			const struct tok *t = &s->t[k];
@@ -270,6 +343,85 @@ static const char *qual_text(struct arena *a, size_t q)
 	return arena_strndup(a, buf, strlen(buf));
 }
 
+/* Numbers that name rather than count (GUIDELINES.md 6): after an identifier noun ("Route
+ * 66", "Boeing 737", "Flight 370"), glued to a word ("ID.3", "4Motion"), clock times
+ * ("6:38"), and scores ("beat Eastfield 3-1": two small whole numbers joined by a dash with
+ * no unit after). */
+static bool identifier_or_score(const struct sentence *s, size_t i)
+{
+	static const char *const idn[] = { "route", "highway", "interstate", "flight", "gate", "terminal", "platform",
+					   "boeing", "airbus", "level", "phase", "article", "section", "chapter",
+					   "room", "no", "number", "model", "series", "version", "channel", "district",
+					   "precinct", "ward", "stage", "apollo", "windows", "iphone", "galaxy", "pixel" };
+	const struct tok *t = &s->t[i];
+	if (i > 0) {
+		const struct tok *p = &s->t[i - 1];
+		if (p->kind == TK_WORD && (p->flags & TF_CAP))
+			for (size_t k = 0; k < sizeof(idn) / sizeof(idn[0]); k++)
+				if (tok_is(p, idn[k]))
+					return true;
+		/* "ID.3": a number glued to a word by a period */
+		if (p->kind == TK_PUNCT && p->n == 1 && p->s[0] == '.' && !(t->flags & TF_SPACE) && i > 1 &&
+		    s->t[i - 2].kind == TK_WORD && !(p->flags & TF_SPACE))
+			return true;
+		/* clock times "6:38" (both halves) */
+		if (p->kind == TK_PUNCT && p->n == 1 && p->s[0] == ':' && !(t->flags & TF_SPACE) && i > 1 &&
+		    s->t[i - 2].kind == TK_NUM)
+			return true;
+	}
+	if (i + 2 < s->nt && s->t[i + 1].kind == TK_PUNCT && s->t[i + 1].n == 1 && s->t[i + 1].s[0] == ':' &&
+	    s->t[i + 2].kind == TK_NUM && !(s->t[i + 2].flags & TF_SPACE))
+		return true;
+	/* a score: "3-1", "2–2" with no unit after */
+	if (i + 2 < s->nt && s->t[i + 1].kind == TK_PUNCT && !(s->t[i + 1].flags & TF_SPACE) &&
+	    (s->t[i + 1].s[0] == '-' || s->t[i + 1].n == 3) && s->t[i + 2].kind == TK_NUM && t->n <= 2 &&
+	    s->t[i + 2].n <= 2 && !memchr(t->s, '.', t->n)) {
+		size_t u = i + 3;
+		bool unit = u < s->nt && s->t[u].kind == TK_WORD &&
+			    (!(s->t[u].wc & (WC_STOP | WC_DET | WC_VERBISH)) || tok_is(&s->t[u], "per"));
+		bool pct = u < s->nt && s->t[u].kind == TK_PUNCT && s->t[u].s[0] == '%';
+		bool money = i > 0 && s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].n >= 1 &&
+			     ((unsigned char)s->t[i - 1].s[0] == '$' || (unsigned char)s->t[i - 1].s[0] >= 0xc2);
+		if (!unit && !pct && !money)
+			return true;
+	}
+	if (i >= 2 && s->t[i - 1].kind == TK_PUNCT && !(s->t[i - 1].flags & TF_SPACE) && !(t->flags & TF_SPACE) &&
+	    (s->t[i - 1].s[0] == '-' || s->t[i - 1].n == 3) && s->t[i - 2].kind == TK_NUM && s->t[i - 2].n <= 2 &&
+	    t->n <= 2 && identifier_or_score(s, i - 2))
+		return true;
+	return false;
+}
+
+/* A bare count takes the counted noun of the nearest quantity of its sentence ("46 people
+ * came, only 16 stayed": people; GUIDELINES.md 6, "around 200 of 264 seats"): a
+ * noun of one word, not a currency, a percentage, an age or a duration. */
+static void context_units(const struct sentence *s, struct quantity *q, size_t n)
+{
+	(void)s;
+	for (size_t i = 0; i < n; i++) {
+		if (q[i].unit)
+			continue;
+		const char *best = NULL;
+		size_t dist = SIZE_MAX;
+		for (size_t k = 0; k < n; k++) {
+			const char *u = q[k].unit;
+			size_t ul = u ? strlen(u) : 0;
+			if (k == i || !u || ul < 3 || strchr(u, ' ') || (u[0] >= 'A' && u[0] <= 'Z') ||
+			    !strcmp(u, "years") || !strcmp(u, "times") || !strcmp(u, "months") || !strcmp(u, "days") ||
+			    !strcmp(u, "percent") ||
+			    !strcmp(u, "weeks") || !strcmp(u, "hours") || !strcmp(u, "minutes"))
+				continue;
+			size_t dd = k > i ? k - i : i - k;
+			if (dd < dist) {
+				dist = dd;
+				best = u;
+			}
+		}
+		if (best)
+			q[i].unit = best;
+	}
+}
+
 size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence *s, struct quantity *out,
 		size_t max)
 {
@@ -279,9 +431,11 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		double v = 0;
 		size_t b = i, e = i + 1;
 		const char *unit = NULL, *qualifier = NULL;
-		bool have = false, hyph = false;
+		bool have = false, hyph = false, frac_word = false, cur_rate = false;
 		size_t unit_b = 0, unit_e = 0;
 		if (t->kind == TK_NUM) {
+			if (identifier_or_score(s, i))
+				continue;
 			v = parse_digits(t->s, t->n);
 			have = true;
 			/* years and days of months are time, not quantities */
@@ -311,13 +465,31 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				nw = numword(pre);
 				if (nw)
 					hyph = true;
+				/* "two-thirds", "three-quarters": a fraction, no unit */
+				static const struct {
+					const char *w;
+					double d;
+				} frac[] = { { "third", 3 }, { "thirds", 3 }, { "quarter", 4 }, { "quarters", 4 },
+					     { "fifth", 5 }, { "fifths", 5 }, { "half", 2 } };
+				for (size_t k = 0; nw && k < sizeof(frac) / sizeof(frac[0]); k++)
+					if (!strcmp(h + 1, frac[k].w)) {
+						nw /= frac[k].d;
+						hyph = false;
+						frac_word = true;
+						break;
+					}
+				/* "one-to-seven days": a range of number words, the unit after it */
+				if (nw && hyph && !strncmp(h + 1, "to-", 3) && numword(h + 4))
+					hyph = false;
 			}
+			size_t qb0;
 			if (nw && !strcmp(lw, "one") && !(i + 1 < s->nt && scale_tok(&s->t[i + 1])))
 				continue;
 			if (nw && (!strcmp(lw, "half") || !strcmp(lw, "hundred") || !strcmp(lw, "dozen") ||
 				   !strcmp(lw, "quarter")) &&
-			    !(i > 0 && is_word(&s->t[i - 1], "a")))
-				continue; /* "second quarter" is not 0.25 */
+			    !(i > 0 && is_word(&s->t[i - 1], "a")) &&
+			    !(!strcmp(lw, "half") && qualifier_before(s, i, &qb0)))
+				continue; /* "second quarter" is not 0.25; "more than half" is 0.5 */
 			if (nw) {
 				v = nw;
 				have = true;
@@ -333,6 +505,14 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 						have = true;
 						qualifier = vague[k].w;
 						e = i + 2;
+						/* "hundreds of thousands of people", "hundreds of millions of dollars" */
+						if (e + 1 < s->nt && vague_tok(&s->t[e]) && is_word(&s->t[e + 1], "of"))
+							for (size_t k2 = 0; k2 < sizeof(vague) / sizeof(vague[0]); k2++)
+								if (!strcmp(vague[k2].w, s->t[e].lw) && vague[k2].v >= 1e3) {
+									v *= vague[k2].v;
+									e += 2;
+									break;
+								}
 						unit_b = e;
 						unit_e = unit_phrase(lx, s, e);
 						break;
@@ -340,20 +520,49 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				if (!have)
 					continue;
 			}
+		} else if (t->kind == TK_WORD && (is_word(t, "several") || is_word(t, "few")) && i + 1 < s->nt &&
+			   scale_tok(&s->t[i + 1]) >= 100) {
+			/* "several thousand teachers", "a few hundred": the scale, the word as qualifier */
+			v = scale_tok(&s->t[i + 1]);
+			have = true;
+			qualifier = is_word(t, "few") ? "a few" : "several";
+			if (is_word(t, "few") && i > 0 && is_word(&s->t[i - 1], "a"))
+				b = i - 1;
+			e = i + 2;
+			unit_b = e;
+			unit_e = unit_phrase(lx, s, e);
+			if (unit_e > unit_b)
+				e = unit_e;
+		} else if (t->kind == TK_WORD && is_word(t, "twice")) {
+			v = 2;
+			have = true;
+			unit = "times";
 		} else {
 			continue;
 		}
 		if (!have)
 			continue;
 		const char *cur = currency_before(s, b);
+		size_t cwl = 0;
 		if (cur)
 			b--;
-		if (!hyph && !qualifier) {
-			/* range "40-50": skip the upper bound */
+		else if ((cur = currency_word_before(s, b, &cwl)))
+			b -= cwl;
+		if (hyph && cur) {
+			unit = cur; /* "$6.99-a-month" */
+			hyph = false;
+			cur_rate = true;
+		}
+		if (frac_word || cur_rate) {
+			/* "roughly two-thirds" */
+		} else if (!hyph && !qualifier) {
+			/* range "40-50", "four to six services", "75 to 100 people": the lower bound,
+			 * the unit after the upper one */
 			if (e + 1 < s->nt && s->t[e].kind == TK_PUNCT && (s->t[e].s[0] == '-' || s->t[e].n == 3) &&
 			    !(s->t[e].flags & TF_SPACE) && s->t[e + 1].kind == TK_NUM)
 				e += 2;
-			else if (e + 1 < s->nt && is_word(&s->t[e], "to") && s->t[e + 1].kind == TK_NUM && cur)
+			else if (e + 1 < s->nt && is_word(&s->t[e], "to") &&
+				 (s->t[e + 1].kind == TK_NUM || (numword_tok(&s->t[e + 1]) >= 2 && t->kind != TK_NUM)))
 				e += 2;
 			/* scales */
 			while (e < s->nt && s->t[e].kind == TK_WORD) {
@@ -388,6 +597,9 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 				size_t u = e;
 				if (u + 1 < s->nt && is_word(&s->t[u], "of") && (s->t[u + 1].wc & WC_DET))
 					u += 2;
+				/* "five of the 10 Democrats": the count of a part takes the whole's noun */
+				if (u > e && u + 1 < s->nt && s->t[u].kind == TK_NUM)
+					u++;
 				size_t ue = unit_phrase(lx, s, u);
 				if (ue > u) {
 					unit_b = u;
@@ -415,8 +627,21 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 					b = i - 1;
 			}
 		}
-		if (unit_e > unit_b)
-			unit = tok_join(a, s, unit_b, unit_e);
+		/* "80% to 90%", "97%–98%": a range of percentages */
+		if (unit && !strcmp(unit, "percent") && e + 2 < s->nt &&
+		    (is_word(&s->t[e], "to") || (s->t[e].kind == TK_PUNCT && (s->t[e].s[0] == '-' || s->t[e].n == 3))) &&
+		    s->t[e + 1].kind == TK_NUM && s->t[e + 2].kind == TK_PUNCT && s->t[e + 2].s[0] == '%')
+			e += 3;
+		if (unit_e > unit_b) {
+			/* a rate after the unit: "1,000 alarms per shift" */
+			size_t re = rate_after(s, unit_e);
+			if (re > unit_e && e == unit_e)
+				e = unit_e = re;
+			const char *code = currency_name(s, unit_b, unit_e);
+			unit = code ? code : tok_join(a, s, unit_b, unit_e);
+		} else if (cur && e < s->nt) {
+			e = rate_after(s, e); /* "$13 a share" */
+		}
 		/* "two months’ worth of munitions" */
 		if (unit_e > unit_b && unit_e < s->nt && (s->t[unit_e].flags & TF_POSS) && e == unit_e) {
 			e++;
@@ -441,8 +666,15 @@ size_t qty_find(struct arena *a, const struct lexicon *lx, const struct sentence
 		out[n].qualifier = qualifier;
 		out[n].unit = unit;
 		n++;
+		/* an age set off by commas after a name: "Webb, 51, was" */
+		if (!unit && t->kind == TK_NUM && e == i + 1 && v >= 1 && v < 120 && v == (double)(long)v && i >= 3 &&
+		    s->t[i - 1].kind == TK_PUNCT && s->t[i - 1].s[0] == ',' && (s->t[i - 2].flags & TF_CAP) &&
+		    (s->t[i - 3].flags & TF_CAP) && !(s->t[i - 3].wc & WC_STARTER) && !(s->t[i - 2].wc & WC_STARTER) &&
+		    i + 1 < s->nt && s->t[i + 1].kind == TK_PUNCT && s->t[i + 1].s[0] == ',')
+			out[n - 1].unit = "years old";
 		if (e > i + 1)
 			i = e - 1;
 	}
+	context_units(s, out, n);
 	return n;
 }

@@ -216,8 +216,10 @@ void tag_word_features(const struct tag_lex *lx, const char *s, size_t n, struct
 	size_t ln = 0, sn = 0, seg = 0;
 	unsigned flags = 0;
 	const unsigned char *p = (const unsigned char *)s;
+	bool cut = n > WORD_MAX;
 	for (size_t i = 0; i < n && ln < WORD_MAX;) {
-		if (n > WORD_MAX && i == WORD_MAX / 2) {
+		if (cut && i >= WORD_MAX / 2) {
+			cut = false;
 			i = n - WORD_MAX / 2; /* keep the word's end: suffixes matter */
 			continue;
 		}
@@ -803,11 +805,82 @@ static void at_word(const void *ctx, size_t i, const char **s, size_t *n)
 	*n = w[i].s ? w[i].n : 0;
 }
 
+/* The claim stage's tokens, with a period written onto a short capitalised word ("Mr",
+ * "Corp" + ".") joined back to it as the treebank writes it ("Mr.", "Corp."): keep[i] is
+ * the token behind the i-th word tagged, join[i] set when its period follows. */
+struct tokmap {
+	const struct tok *t;
+	const uint32_t *keep;
+	const uint8_t *join;
+};
+
 static void at_tok(const void *ctx, size_t i, const char **s, size_t *n)
 {
-	const struct tok *t = ctx;
-	*s = t[i].s;
-	*n = t[i].n;
+	const struct tokmap *m = ctx;
+	const struct tok *k = &m->t[m->keep[i]];
+	*s = k->s;
+	*n = k->n + m->join[i];
+}
+
+static bool abbrev_tok(const struct tok *tk, size_t n, size_t i)
+{
+	const struct tok *p = &tk[i - 1], *d = &tk[i];
+	if (i + 1 >= n || d->kind != TK_PUNCT || d->n != 1 || d->s[0] != '.' || (d->flags & TF_SPACE) ||
+	    p->kind != TK_WORD || p->n > 4 || !(p->flags & TF_CAP) || p->s + p->n != d->s)
+		return false;
+	for (size_t k = 0; k < p->n; k++)
+		if (!c_isalpha((unsigned char)p->s[k]))
+			return false;
+	return true;
+}
+
+static int tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos, bool fast)
+{
+	if (n == 0)
+		return 0;
+	uint32_t keep_stack[TAG_STACK_TOKENS];
+	uint8_t join_stack[TAG_STACK_TOKENS], out_stack[TAG_STACK_TOKENS];
+	uint32_t *keep = keep_stack;
+	uint8_t *join = join_stack, *out = out_stack;
+	if (n > TAG_STACK_TOKENS) {
+		keep = malloc(n * sizeof(*keep));
+		join = malloc(n);
+		out = malloc(n);
+		if (!keep || !join || !out) {
+			free(keep);
+			free(join);
+			free(out);
+			memset(upos, UPOS_X, n);
+			return -ENOMEM;
+		}
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && m > 0 && keep[m - 1] == i - 1 && abbrev_tok(tk, n, i)) {
+			join[m - 1] = 1;
+			continue;
+		}
+		keep[m] = (uint32_t)i;
+		join[m] = 0;
+		m++;
+	}
+	struct tokmap map = { tk, keep, join };
+	int r = tag_with(t, &map, at_tok, m, out, fast);
+	if (r == 0) {
+		for (size_t i = 0; i < m; i++) {
+			upos[keep[i]] = out[i];
+			if (join[i])
+				upos[keep[i] + 1] = UPOS_PUNCT;
+		}
+	} else {
+		memset(upos, UPOS_X, n);
+	}
+	if (keep != keep_stack) {
+		free(keep);
+		free(join);
+		free(out);
+	}
+	return r;
 }
 
 int tagger_tag(const struct tagger *t, const char *const *words, size_t n, uint8_t *upos)
@@ -822,7 +895,7 @@ int tagger_tag_words(const struct tagger *t, const struct tag_word *w, size_t n,
 
 int tagger_tag_toks(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos)
 {
-	return tag_with(t, tk, at_tok, n, upos, false);
+	return tag_toks(t, tk, n, upos, false);
 }
 
 int tagger_tag_words_fast(const struct tagger *t, const struct tag_word *w, size_t n, uint8_t *upos)
@@ -832,7 +905,7 @@ int tagger_tag_words_fast(const struct tagger *t, const struct tag_word *w, size
 
 int tagger_tag_toks_fast(const struct tagger *t, const struct tok *tk, size_t n, uint8_t *upos)
 {
-	return tag_with(t, tk, at_tok, n, upos, true);
+	return tag_toks(t, tk, n, upos, true);
 }
 
 /* ---- noun-phrase chunks ---- */

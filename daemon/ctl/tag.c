@@ -146,8 +146,12 @@ struct scores {
 static int eval_conllu(const struct tagger *tg, FILE *fp, const char *name, struct scores *sc)
 {
 	struct conllu_sent *s = calloc(1, sizeof(*s));
-	if (!s)
+	struct arena *a = arena_new();
+	if (!s || !a) {
+		free(s);
+		arena_free(a);
 		return -ENOMEM;
+	}
 	size_t lineno = 0;
 	char err[256];
 	int r;
@@ -186,12 +190,18 @@ static int eval_conllu(const struct tagger *tg, FILE *fp, const char *name, stru
 		uint8_t *ct, cout[CONLLU_MAX_TOKENS * 2];
 		size_t cn;
 		if (conllu_claim_tokens(s, &text, &cw, &ct, &cn) == 0) {
-			if (cn <= sizeof(cout)) {
-				tagger_tag_words(tg, cw, cn, cout);
+			/* the tokens again as struct tok, as the claim stage tags them */
+			struct tok *tk;
+			arena_reset(a);
+			size_t nt = sent_tokenize(a, text, strlen(text), &tk);
+			if (cn <= sizeof(cout) && nt == cn) {
+				tagger_tag_toks(tg, tk, nt, cout);
 				for (size_t i = 0; i < cn; i++) {
 					sc->ctok++;
 					sc->cok += cout[i] == ct[i];
 				}
+			} else {
+				sc->unaligned++;
 			}
 			free(text);
 			free(cw);
@@ -202,6 +212,7 @@ static int eval_conllu(const struct tagger *tg, FILE *fp, const char *name, stru
 	}
 	conllu_release(s);
 	free(s);
+	arena_free(a);
 	if (r < 0) {
 		fprintf(stderr, "claimctl tag: %s: %s\n", name, err);
 		return r;

@@ -1,32 +1,39 @@
-/* page/body.c — the main content of an article page's tree.
+/* page/body.c — the main content of an article page.
  *
- * One iterative walk over the tree (no recursion: nesting is bounded by PAGE_MAX_DEPTH,
- * the element count by max_nodes) numbers the elements in document order, notes each
- * one's kind and class/id hints, hands head elements and JSON-LD to meta.c, and cuts the
- * text into blocks: the runs of text between block-level boundaries, each owned by the
- * innermost block-level element around it, with its word count and the share of it that
- * is link text.
+ * One pass over libxml2's HTML parser's SAX events (no tree is built, nothing recurses:
+ * elements are read down to PAGE_MAX_DEPTH, and the parse stops after max_nodes) numbers
+ * the elements in document order, notes each one's kind and class/id hints, hands
+ * <meta>, <link>, <title> and JSON-LD to meta.c, and cuts the text into blocks: the runs
+ * of text between block-level boundaries, each owned by the innermost block-level element
+ * around it, with its word count and the share of it that is link text.
  *
- * The body is then chosen in three steps:
+ * The body is then chosen in four steps:
  *  1. hints: an element whose class or id says boilerplate (comments, share bars, related
  *     links, newsletter boxes, bylines, captions, navigation, ads, ...) marks its subtree
- *     as boilerplate, unless it holds most of the page's prose (a wrapper whose class
- *     happens to say "sidebar" is not a sidebar); hidden elements are not read at all;
+ *     as boilerplate, unless it holds the page's main marked body (below) or nearly all
+ *     its prose (a wrapper whose class happens to say "sidebar" is not a sidebar); a class
+ *     that says article body outright cancels them; hidden elements are not read at all;
  *  2. the container: each block is worth its prose (long, sentence-like, few links) or
- *     costs its boilerplate (link lists, short labels, hinted blocks); the element whose
- *     subtree sums to the most is the article's container — enough prose inside, little
- *     boilerplate around;
- *  3. the blocks: inside the container, the blocks that are not boilerplate, link lists,
- *     captions, the headline or stray labels, in order, a blank line between paragraphs.
- * Takes: the parsed document. Gives: p->text and p->method, or p->reason.
+ *     costs its boilerplate (link lists, short labels, hinted blocks); the paragraph of a
+ *     card in a list of cards (a linked headline and one paragraph) is worth nothing; the
+ *     element whose subtree sums to the most is the article's container;
+ *  3. the marked body: the <article>, itemprop=articleBody or article-body element with
+ *     the most prose (not counting the <article>s nested in it) replaces the container
+ *     when it holds most of the container's prose, or is much larger than it;
+ *  4. the blocks: inside the container, the blocks that are not boilerplate, captions,
+ *     nested <article>s (teasers), link lines, the headline or advertisement labels (a
+ *     marked body keeps its short lines and written-out URLs), in order, a blank line
+ *     between paragraphs; links, headings and one-word lines that end it are cut.
+ * Takes: UTF-8 HTML. Gives: p->text and p->method, or p->reason.
  * Must not: recurse, allocate without bound, log. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 
 #include "page_int.h"
@@ -40,7 +47,6 @@
 #define H_STRONG 0x40    /* with H_NEG: a strong hint */
 
 struct el {
-	xmlNode *n;
 	int parent, end;     /* end: one past the last descendant */
 	uint16_t depth;
 	uint8_t tag, hint;
@@ -85,7 +91,16 @@ struct walk {
 	size_t cur_off;      /* start of the open block in text */
 	uint32_t cur_link;
 	bool space;
-	int owner[PAGE_MAX_DEPTH + 2];   /* boundary element per open level */
+	int owner[1];        /* the block owner: the innermost open boundary element */
+	int owner_at[PAGE_MAX_DEPTH + 2];   /* ... at each open level */
+	int open[PAGE_MAX_DEPTH + 2];       /* the open element at each level */
+	int depth;           /* open elements, also those too deep to read */
+	int skip;            /* > 0: inside a skipped element opened at that level */
+	int collect;         /* the tag whose text goes to raw (title, JSON-LD) */
+	struct sbuf raw;
+	size_t max_nodes;
+	bool stopped;
+	htmlParserCtxtPtr ctxt;
 	int a_depth;
 	bool oom, truncated, deep, password;
 	int password_el;     /* the first password field */
@@ -136,11 +151,35 @@ static const char *const paywall_sub[] = { "paywall", "regwall", "registration-w
 	"subscriber-only", "premium-content", "meter-", "login-wall", "loginwall",
 	"subscription-required", "locked-content" };
 
-static bool has_sub(const char *s, const char *const *set, size_t n)
+/* The letter pairs of a class string, so that most patterns are ruled out before strstr. */
+struct pairs {
+	uint64_t bit[12];   /* 27 x 27: a-z and '-' */
+};
+
+static int pair_idx(char c)
 {
-	for (size_t i = 0; i < n; i++)
+	return c >= 'a' && c <= 'z' ? c - 'a' : c == '-' ? 26 : -1;
+}
+
+static void pairs_of(const char *s, struct pairs *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (; s[0] && s[1]; s++) {
+		int a = pair_idx(s[0]), b = pair_idx(s[1]);
+		if (a >= 0 && b >= 0)
+			ps->bit[(a * 27 + b) / 64] |= 1ull << ((a * 27 + b) % 64);
+	}
+}
+
+static bool has_sub(const char *s, const struct pairs *ps, const char *const *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int a = pair_idx(set[i][0]), b = pair_idx(set[i][1]);
+		if (a >= 0 && b >= 0 && !(ps->bit[(a * 27 + b) / 64] & (1ull << ((a * 27 + b) % 64))))
+			continue;
 		if (strstr(s, set[i]))
 			return true;
+	}
 	return false;
 }
 
@@ -165,15 +204,6 @@ static bool has_tok(const char *s, const char *const *set, size_t n, bool dash)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *attr(xmlNode *n, const char *name)
-{
-	for (xmlAttr *a = n->properties; a; a = a->next)
-		if (!strcasecmp((const char *)a->name, name) && a->children &&
-		    a->children->type == XML_TEXT_NODE)
-			return (const char *)a->children->content;
-	return NULL;
-}
-
 static bool style_hidden(const char *st)
 {
 	char c[128];
@@ -189,19 +219,21 @@ static bool style_hidden(const char *st)
 static uint8_t class_hints(const char *s)
 {
 	uint8_t h = 0;
+	struct pairs ps;
+	pairs_of(s, &ps);
 	if (has_tok(s, hidden_tok, N(hidden_tok), true))
 		return H_HIDDEN;
-	if (has_sub(s, paywall_sub, N(paywall_sub)))
+	if (has_sub(s, &ps, paywall_sub, N(paywall_sub)))
 		h |= H_PAYWALL;
-	if (has_sub(s, strong_sub, N(strong_sub)) || has_tok(s, strong_tok, N(strong_tok), false))
+	if (has_sub(s, &ps, strong_sub, N(strong_sub)) || has_tok(s, strong_tok, N(strong_tok), false))
 		h |= H_NEG | H_STRONG;
-	else if (has_sub(s, weak_sub, N(weak_sub)) || has_tok(s, weak_tok, N(weak_tok), false))
+	else if (has_sub(s, &ps, weak_sub, N(weak_sub)) || has_tok(s, weak_tok, N(weak_tok), false))
 		h |= H_NEG;
-	if (has_sub(s, caption_sub, N(caption_sub)) || has_tok(s, caption_tok, N(caption_tok), true))
+	if (has_sub(s, &ps, caption_sub, N(caption_sub)) || has_tok(s, caption_tok, N(caption_tok), true))
 		h |= H_CAPTION;
-	if (has_sub(s, pos_sub, N(pos_sub)))
+	if (has_sub(s, &ps, pos_sub, N(pos_sub)))
 		h |= H_POS;
-	if (has_sub(s, body_sub, N(body_sub)))
+	if (has_sub(s, &ps, body_sub, N(body_sub)))
 		h = (uint8_t)((h | H_POS | H_BODYPROP) & ~(H_NEG | H_STRONG));
 	return h;
 }
@@ -225,21 +257,21 @@ static uint8_t cached_hints(struct walk *w, const char *s, size_t n)
 	return h;
 }
 
-static uint8_t hints(struct walk *w, xmlNode *n, enum tag t)
+static uint8_t hints(struct walk *w, const xmlChar **n, enum tag t)
 {
 	uint8_t h = 0;
-	const char *cls = attr(n, "class"), *id = attr(n, "id");
-	if (n->properties) {
-		if (attr(n, "hidden"))
+	const char *cls = page_attr(n, "class"), *id = page_attr(n, "id");
+	if (n) {
+		if (page_attr(n, "hidden"))
 			return H_HIDDEN;
-		const char *st = attr(n, "style");
+		const char *st = page_attr(n, "style");
 		if (st && style_hidden(st))
 			return H_HIDDEN;
-		const char *ip = attr(n, "itemprop");
+		const char *ip = page_attr(n, "itemprop");
 		if (ip && (!strcasecmp(ip, "articleBody") || strstr(ip, "articleBody")))
 			h |= H_BODYPROP | H_POS;
 		if (t == T_INPUT) {
-			const char *ty = attr(n, "type");
+			const char *ty = page_attr(n, "type");
 			if (ty && !strcasecmp(ty, "password") && !w->password) {
 				w->password = true;
 				w->password_el = (int)w->n_el;
@@ -345,17 +377,7 @@ static void flush(struct walk *w)
 	w->space = false;
 }
 
-static void text(struct walk *w, const char *s)
-{
-	size_t before = w->text.len;
-	sb_text(&w->text, s, strlen(s), &w->space);
-	if (w->a_depth)
-		w->cur_link += (uint32_t)(w->text.len - before);
-	if (w->text.oom)
-		w->oom = true;
-}
-
-static int add_el(struct walk *w, xmlNode *n, int parent, int depth, enum tag t, uint8_t h)
+static int add_el(struct walk *w, int parent, int depth, enum tag t, uint8_t h)
 {
 	if (w->n_el == w->cap_el) {
 		size_t cap = w->cap_el ? w->cap_el * 2 : 1024;
@@ -368,94 +390,155 @@ static int add_el(struct walk *w, xmlNode *n, int parent, int depth, enum tag t,
 		w->cap_el = cap;
 	}
 	struct el *e = &w->el[w->n_el];
-	*e = (struct el){ .n = n, .parent = parent, .end = (int)w->n_el + 1, .depth = (uint16_t)depth,
+	*e = (struct el){ .parent = parent, .end = (int)w->n_el + 1, .depth = (uint16_t)depth,
 			  .tag = (uint8_t)t, .hint = h, .boundary = is_boundary(t) || (h & H_NEG) };
 	return (int)w->n_el++;
 }
 
-static void walk_tree(struct walk *w, xmlDoc *doc, size_t max_nodes)
+/* The walk runs on libxml2's SAX events: no tree is built. open[] holds the elements open
+ * down to PAGE_MAX_DEPTH; deeper ones are counted (depth) but not read. */
+static void sax_start(void *ud, const xmlChar *name, const xmlChar **attrs)
+{
+	struct walk *w = ud;
+	int depth = w->depth++;
+	if (w->oom || w->stopped)
+		return;
+	if (depth >= PAGE_MAX_DEPTH || w->skip) {
+		if (depth >= PAGE_MAX_DEPTH && !w->skip)
+			w->deep = true;
+		return;
+	}
+	if (w->n_el >= w->max_nodes) {
+		w->truncated = w->stopped = true;
+		xmlStopParser(w->ctxt);
+		return;
+	}
+	enum tag t = page_tag(name);
+	if (t == T_META || t == T_LINK || t == T_HTML)
+		meta_element(w->m, t, attrs, NULL);
+	uint8_t h = hints(w, attrs, t);
+	int idx = add_el(w, w->open[depth], depth + 1, t, h);
+	if (idx < 0)
+		return;
+	w->open[depth + 1] = idx;
+	if (t == T_BR) {
+		/* a line break; two in a row end the block */
+		struct sbuf *s = &w->text;
+		if (s->len > w->cur_off && s->b[s->len - 1] == '\n')
+			flush(w);
+		else if (s->len > w->cur_off)
+			sb_add(s, "\n", 1);
+		w->space = false;
+	} else if (w->el[idx].boundary) {
+		flush(w);
+	}
+	w->owner_at[depth + 1] = w->el[idx].boundary ? idx : w->owner_at[depth];
+	w->owner[0] = w->owner_at[depth + 1];
+	if (t == T_A)
+		w->a_depth++;
+	if (t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_TITLE || (h & H_HIDDEN)) {
+		w->skip = depth + 1;   /* not read below here */
+		if (t == T_TITLE || (t == T_SCRIPT && page_attr(attrs, "type") &&
+				     strstr(page_attr(attrs, "type"), "ld+json"))) {
+			w->collect = t;
+			w->raw.len = 0;
+			if (w->raw.b)
+				w->raw.b[0] = '\0';
+		}
+	}
+}
+
+static void sax_end(void *ud, const xmlChar *name)
+{
+	struct walk *w = ud;
+	(void)name;
+	if (w->depth == 0)
+		return;
+	int depth = w->depth--;
+	if (w->oom || w->stopped || depth > PAGE_MAX_DEPTH)
+		return;
+	if (w->skip && depth > w->skip)
+		return;
+	int idx = w->open[depth];
+	struct el *e = &w->el[idx];
+	e->end = (int)w->n_el;
+	if (w->skip == depth) {
+		w->skip = 0;
+		if (w->collect) {
+			if (!w->raw.oom)
+				meta_element(w->m, (enum tag)w->collect, NULL, w->raw.b ? w->raw.b : "");
+			w->collect = 0;
+		}
+	}
+	if (e->tag == T_A && w->a_depth)
+		w->a_depth--;
+	if (e->boundary)
+		flush(w);
+	w->owner[0] = w->owner_at[depth - 1];
+}
+
+static void sax_text(void *ud, const xmlChar *ch, int len)
+{
+	struct walk *w = ud;
+	if (w->oom || w->stopped || len <= 0)
+		return;
+	if (w->skip) {
+		if (w->collect && w->raw.len + (size_t)len < PAGE_RAW_MAX)
+			sb_add(&w->raw, (const char *)ch, (size_t)len);
+		return;
+	}
+	if (w->depth > PAGE_MAX_DEPTH)
+		return;
+	size_t before = w->text.len;
+	sb_text(&w->text, (const char *)ch, (size_t)len, &w->space);
+	if (w->a_depth)
+		w->cur_link += (uint32_t)(w->text.len - before);
+	if (w->text.oom)
+		w->oom = true;
+}
+
+static int walk_html(struct walk *w, const char *html, size_t len)
 {
 	/* element 0: the document, owner of stray text */
-	add_el(w, (xmlNode *)doc, -1, 0, T_HTML, 0);
-	int open[PAGE_MAX_DEPTH + 2];
-	int depth = 0;
-	open[0] = 0;
+	add_el(w, -1, 0, T_HTML, 0);
+	w->open[0] = 0;
+	w->owner_at[0] = 0;
 	w->owner[0] = 0;
-	int owner_stack[PAGE_MAX_DEPTH + 2];
-	owner_stack[0] = 0;
-	xmlNode *cur = doc->children;
-	while (cur && !w->oom) {
-		bool descend = false;
-		if (cur->type == XML_ELEMENT_NODE) {
-			enum tag t = page_tag(cur->name);
-			if (w->n_el >= max_nodes) {
-				w->truncated = true;
-				break;
-			}
-			if (t == T_META || t == T_LINK || t == T_TITLE || t == T_HTML || t == T_SCRIPT)
-				meta_element(w->m, cur, t);
-			uint8_t h = hints(w, cur, t);
-			int parent = open[depth];
-			int idx = add_el(w, cur, parent, depth + 1, t, h);
-			if (idx < 0)
-				break;
-			if (t == T_BR) {
-				/* a line break; two in a row end the block */
-				struct sbuf *s = &w->text;
-				if (s->len > w->cur_off && s->b[s->len - 1] == '\n')
-					flush(w);
-				else if (s->len > w->cur_off)
-					sb_add(s, "\n", 1);
-				w->space = false;
-			} else if (w->el[idx].boundary) {
-				flush(w);
-			}
-			bool skip = t == T_SCRIPT || t == T_STYLE || t == T_SKIP || t == T_TITLE || (h & H_HIDDEN);
-			if (!skip && cur->children) {
-				if (depth + 1 > PAGE_MAX_DEPTH) {
-					w->deep = true;
-				} else {
-					descend = true;
-					open[++depth] = idx;
-					owner_stack[depth] = w->el[idx].boundary ? idx : owner_stack[depth - 1];
-					w->owner[0] = owner_stack[depth];
-					if (t == T_A)
-						w->a_depth++;
-				}
-			}
-			if (!descend && w->el[idx].boundary)
-				flush(w);
-		} else if ((cur->type == XML_TEXT_NODE || cur->type == XML_CDATA_SECTION_NODE) &&
-			   cur->content) {
-			text(w, (const char *)cur->content);
-		}
-		if (descend) {
-			cur = cur->children;
-			continue;
-		}
-		while (cur && !cur->next) {
-			cur = cur->parent;
-			if (!cur || cur == (xmlNode *)doc || depth == 0) {
-				cur = NULL;
-				break;
-			}
-			int idx = open[depth];
-			w->el[idx].end = (int)w->n_el;
-			if (w->el[idx].tag == T_A && w->a_depth)
-				w->a_depth--;
-			if (w->el[idx].boundary)
-				flush(w);
-			depth--;
-			w->owner[0] = owner_stack[depth];
-		}
-		if (cur)
-			cur = cur->next;
+	if (len == 0) {
+		flush(w);
+		return 0;   /* nothing left once comments and scripts are cut */
 	}
-	/* close whatever is still open (the walk stopped early) */
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(html, (int)len);
+	if (!c)
+		return -ENOMEM;
+	htmlCtxtUseOptions(c, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+				      HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
+	xmlCharEncodingHandlerPtr utf8 = xmlFindCharEncodingHandler("UTF-8");
+	if (utf8)
+		xmlSwitchToEncoding(c, utf8);
+	memset(c->sax, 0, sizeof(*c->sax));
+	c->sax->startElement = sax_start;
+	c->sax->endElement = sax_end;
+	c->sax->characters = sax_text;
+	c->sax->ignorableWhitespace = sax_text;
+	c->sax->cdataBlock = sax_text;
+	c->userData = w;
+	w->ctxt = c;
+	htmlParseDocument(c);
+	if (c->myDoc)
+		xmlFreeDoc(c->myDoc);
+	htmlFreeParserCtxt(c);
+	w->ctxt = NULL;
+	/* close whatever is still open (the parse stopped early) */
+	int depth = w->depth < PAGE_MAX_DEPTH ? w->depth : PAGE_MAX_DEPTH;
 	for (; depth > 0; depth--)
-		w->el[open[depth]].end = (int)w->n_el;
+		if (w->el[w->open[depth]].end <= w->open[depth])
+			w->el[w->open[depth]].end = (int)w->n_el;
 	w->el[0].end = (int)w->n_el;
 	flush(w);
+	return 0;
 }
 
 /* ---- choosing ---- */
@@ -581,11 +664,13 @@ static bool holds_most(const struct el *e, float total)
 	return e->prose >= 50 && e->prose >= ((e->hint & H_STRONG) ? 0.85f : 0.5f) * total;
 }
 
-int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
+int body_extract(const char *html, size_t len, size_t max_nodes, struct meta *m, struct page *p)
 {
-	struct walk w = { .m = m, .cache = calloc(HINT_CACHE, sizeof(struct hint_cache)) };
-	int r = 0;
-	walk_tree(&w, doc, max_nodes);
+	struct walk w = { .m = m, .cache = calloc(HINT_CACHE, sizeof(struct hint_cache)),
+			  .max_nodes = max_nodes };
+	int r = walk_html(&w, html, len);
+	if (r < 0)
+		goto out;
 	if (w.oom || w.text.oom) {
 		r = -ENOMEM;
 		goto out;
@@ -660,24 +745,13 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 		/* an <article> inside the article is another one: a teaser, a related story */
 		if (e->tag == T_ARTICLE && in_article(&w, e->parent))
 			own = true;
-		drop[i - root] = (e->parent > root && drop[e->parent - root]) || own;
+		bool up = e->parent > root && drop[e->parent - root];
+		/* a quotation embedded in the body (a post quoted from a social network) is
+		 * the article's, whatever the embed's wrapper says */
+		if (up && e->tag == T_BLOCKQUOTE && !own)
+			up = false;
+		drop[i - root] = up || own;
 	}
-#ifdef PAGE_DEBUG
-	if (getenv("PAGE_DEBUG")) {
-		for (int a = root; a > 0; a = w.el[a].parent)
-			fprintf(stderr, "root^ %s class=%s id=%s value=%.0f prose=%.0f hint=%x\n",
-				w.el[a].n->name, attr(w.el[a].n, "class"), attr(w.el[a].n, "id"),
-				w.el[a].value, w.el[a].prose, w.el[a].hint);
-		for (size_t i = 0; i < w.n_bk; i++) {
-			const struct blk *b = &w.bk[i];
-			const struct el *e = &w.el[b->owner];
-			fprintf(stderr, "%c%c%c %4.0f w%u ld%.2f <%s class=%s> %.80s\n", b->teaser ? 'T' : ' ',
-				b->owner >= root && b->owner < w.el[root].end ? 'R' : ' ',
-				e->neg ? 'N' : ' ', value(&w, b), b->words, link_density(b),
-				e->n->name, attr(e->n, "class"), w.text.b + b->off);
-		}
-	}
-#endif
 	/* the blocks kept, in order */
 	uint32_t *keep = malloc((w.n_bk + 1) * sizeof(*keep));
 	if (!keep) {
@@ -744,6 +818,7 @@ int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p)
 			p->paywalled = false;
 	}
 out:
+	free(w.raw.b);
 	free(w.cache);
 	free(w.el);
 	free(w.bk);

@@ -212,15 +212,12 @@ static void ld_walk(struct meta *m, json_t *v, int depth)
 		ld_walk(m, main, depth + 1);
 }
 
-static void ld_script(struct meta *m, xmlNode *n)
+static void ld_script(struct meta *m, const char *txt)
 {
-	if (m->n_ld >= LD_MAX)
+	if (m->n_ld >= LD_MAX || !txt)
 		return;
 	m->n_ld++;
-	xmlChar *txt = xmlNodeGetContent(n);
-	if (!txt)
-		return;
-	char *s = (char *)txt;
+	const char *s = txt;
 	size_t len = strlen(s);
 	/* wrappers some pages put around it */
 	while (len && isspace((unsigned char)*s))
@@ -241,29 +238,27 @@ static void ld_script(struct meta *m, xmlNode *n)
 		ld_walk(m, j, 0);
 		json_decref(j);
 	}
-	xmlFree(txt);
 }
 
 /* ---- <meta>, <link>, <title>, <html> ---- */
 
-static const xmlChar *attr(xmlNode *n, const char *name)
+const char *page_attr(const xmlChar **attrs, const char *name)
 {
-	for (xmlAttr *a = n->properties; a; a = a->next)
-		if (!strcasecmp((const char *)a->name, name) && a->children &&
-		    a->children->type == XML_TEXT_NODE)
-			return a->children->content;
+	for (size_t i = 0; attrs && attrs[i]; i += 2)
+		if (!strcasecmp((const char *)attrs[i], name))
+			return attrs[i + 1] ? (const char *)attrs[i + 1] : "";
 	return NULL;
 }
 
-static void meta_tag(struct meta *m, xmlNode *n)
+static void meta_tag(struct meta *m, const xmlChar **n)
 {
-	const char *key = (const char *)attr(n, "property");
+	const char *key = page_attr(n, "property");
 	if (!key)
-		key = (const char *)attr(n, "name");
+		key = page_attr(n, "name");
 	if (!key)
-		key = (const char *)attr(n, "itemprop");
-	const char *heq = (const char *)attr(n, "http-equiv");
-	const char *v = (const char *)attr(n, "content");
+		key = page_attr(n, "itemprop");
+	const char *heq = page_attr(n, "http-equiv");
+	const char *v = page_attr(n, "content");
 	if (!v)
 		return;
 	if (heq && !strcasecmp(heq, "content-language")) {
@@ -313,33 +308,33 @@ static void meta_tag(struct meta *m, xmlNode *n)
 		set(m, M_AUTHOR, !strcasecmp(key, "author") ? S_META : S_OTHER, v);
 }
 
-void meta_element(struct meta *m, xmlNode *n, enum tag t)
+void meta_element(struct meta *m, enum tag t, const xmlChar **n, const char *text)
 {
 	switch (t) {
 	case T_META:
 		meta_tag(m, n);
 		break;
 	case T_LINK: {
-		const char *rel = (const char *)attr(n, "rel");
+		const char *rel = page_attr(n, "rel");
 		if (rel && !strcasecmp(rel, "canonical"))
-			set(m, M_CANON, S_LD, (const char *)attr(n, "href"));
+			set(m, M_CANON, S_LD, page_attr(n, "href"));
 		break;
 	}
 	case T_TITLE:
-		if (!m->f[M_TITLE][S_OTHER] && n->children && n->children->type == XML_TEXT_NODE)
-			set(m, M_TITLE, S_OTHER, (const char *)n->children->content);
+		set(m, M_TITLE, S_OTHER, text);
 		break;
 	case T_HTML: {
-		const char *l = (const char *)attr(n, "lang");
+		const char *l = page_attr(n, "lang");
 		if (!l)
-			l = (const char *)attr(n, "xml:lang");
+			l = page_attr(n, "xml:lang");
 		set(m, M_LANG, S_LD, l);   /* the document's own lang attribute wins */
 		break;
 	}
 	case T_SCRIPT: {
-		const char *ty = (const char *)attr(n, "type");
-		if (ty && !strncasecmp(ty, "application/ld+json", 19))
-			ld_script(m, n);
+		/* the walk hands over the text of JSON-LD scripts only (attrs NULL) */
+		const char *ty = page_attr(n, "type");
+		if (text && (!n || (ty && strstr(ty, "ld+json"))))
+			ld_script(m, text);
 		break;
 	}
 	default:

@@ -1,8 +1,9 @@
 /* page/page.c — the article page stage: an article page's HTML bytes into its body text
  * and metadata (include/claimd/page.h). Sniffs what the bytes are, decodes them into
- * UTF-8 (enc.c), parses them with libxml2's HTML parser (no network, no DTD, no scripts),
- * hands the tree to body.c (the main content) and meta.c (JSON-LD, OpenGraph, <meta>),
- * and picks between the DOM's body and a JSON-LD articleBody.
+ * UTF-8 (enc.c), cuts what no body is made of (strip.c), has body.c read it with libxml2's
+ * HTML parser (no network, no DTD, no scripts) for the main content and meta.c for the
+ * metadata (JSON-LD, OpenGraph, <meta>), and picks between the page's body and a JSON-LD
+ * articleBody.
  * Takes: bytes, the URL and HTTP headers' charset and media type. Gives: a struct page,
  * for any bytes. Must not: touch the network or files, read the clock, log. */
 #include <ctype.h>
@@ -146,18 +147,23 @@ static bool bytes_look_html(const char *b, size_t n)
 		nul += b[k] == '\0';
 	if (nul > 8)
 		return false;
-	/* some tag of HTML in the first 64 KiB */
+	/* some tag of HTML in the first 64 KiB: a doctype, a comment, an element we know */
 	size_t scan = n < 65536 ? n : 65536;
-	for (size_t k = i; k + 5 < scan; k++) {
+	for (size_t k = i; k + 3 < scan; k++) {
 		if (b[k] != '<')
 			continue;
 		const char *p = b + k + 1;
-		if (!strncasecmp(p, "html", 4) || !strncasecmp(p, "!doctype", 8) ||
-		    !strncasecmp(p, "head", 4) || !strncasecmp(p, "body", 4) ||
-		    !strncasecmp(p, "meta", 4) || !strncasecmp(p, "title", 5) ||
-		    !strncasecmp(p, "div", 3) || !strncasecmp(p, "p>", 2) ||
-		    !strncasecmp(p, "p ", 2) || !strncasecmp(p, "article", 7) ||
-		    !strncasecmp(p, "!--", 3))
+		if (!strncasecmp(p, "!doctype", scan - k - 1 < 8 ? scan - k - 1 : 8) ||
+		    !strncmp(p, "!--", 3))
+			return true;
+		char name[12];
+		size_t l = 0;
+		while (k + 1 + l < scan && l + 1 < sizeof(name) && isalnum((unsigned char)p[l])) {
+			name[l] = (char)tolower((unsigned char)p[l]);
+			l++;
+		}
+		name[l] = '\0';
+		if (l && (page_tag((const xmlChar *)name) != T_OTHER || !strcmp(name, "frameset")))
 			return true;
 	}
 	return false;
@@ -244,7 +250,6 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 	int r = 0;
 	char *u8 = NULL, *lean = NULL;
 	size_t u8len = 0, lean_len = 0;
-	xmlDoc *doc = NULL;
 	struct meta *m = NULL;
 
 	if (!buf)
@@ -263,13 +268,6 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 	r = page_strip(u8, u8len, &lean, &lean_len);
 	if (r < 0)
 		goto done;
-	doc = htmlReadMemory(lean, (int)lean_len, o->url, "UTF-8",
-			     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-				     HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
-	if (!doc) {
-		p->reason = "no-body";
-		goto done;
-	}
 	m = meta_new();
 	if (!m) {
 		r = -ENOMEM;
@@ -278,7 +276,7 @@ int page_extract(const char *buf, size_t len, const struct page_opts *o, struct 
 	size_t max_nodes = o->max_nodes ? o->max_nodes : PAGE_DEFAULT_MAX_NODES;
 	if (max_nodes > PAGE_MAX_NODES)
 		max_nodes = PAGE_MAX_NODES;
-	r = body_extract(doc, max_nodes, m, p);
+	r = body_extract(lean, lean_len, max_nodes, m, p);
 	if (r < 0)
 		goto done;
 	const char *ld = NULL;
@@ -309,8 +307,6 @@ done:
 	if (u8 != buf)
 		free(u8);
 	free(lean);
-	if (doc)
-		xmlFreeDoc(doc);
 	meta_free(m);
 	if (r < 0) {
 		page_free(p);

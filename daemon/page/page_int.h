@@ -17,6 +17,7 @@
 #define PAGE_MAX_DEPTH 250           /* elements deeper than this are not walked (libxml2
 				      * itself stops at 256) */
 #define PAGE_TEXT_MAX (4u << 20)     /* body text cap */
+#define PAGE_RAW_MAX (1u << 20)      /* <title> and JSON-LD text cap */
 #define PAGE_WALL_WORDS 40           /* behind a wall, fewer words than this: no body */
 #define PAGE_TEASER_WORDS 250        /* behind a wall, more words than this: no wall */
 
@@ -59,13 +60,18 @@ enum tag page_tag(const xmlChar *name);
 struct meta;
 struct meta *meta_new(void);
 void meta_free(struct meta *m);
-void meta_element(struct meta *m, xmlNode *n, enum tag t);
+/* An element the walk met: its attributes (name, value pairs, NULL-terminated, as libxml2's
+ * SAX gives them) and, for <title> and <script>, the text inside (else NULL). */
+void meta_element(struct meta *m, enum tag t, const xmlChar **attrs, const char *text);
+/* The value of attribute name in attrs ("" when it has none), or NULL. */
+const char *page_attr(const xmlChar **attrs, const char *name);
 /* Fills p's metadata fields; base resolves URLs. *ret_body: the JSON-LD articleBody
  * (owned by m), or NULL. */
 int meta_finish(struct meta *m, const char *base, struct page *p, const char **ret_body);
 bool meta_paywalled(const struct meta *m);
 
-/* The main content of the parsed document into p->text (or p->reason). */
-int body_extract(xmlDoc *doc, size_t max_nodes, struct meta *m, struct page *p);
+/* Parses UTF-8 HTML (libxml2's HTML parser, SAX: no tree) and puts its main content into
+ * p->text (or p->reason), its metadata into m. */
+int body_extract(const char *html, size_t len, size_t max_nodes, struct meta *m, struct page *p);
 
 #endif

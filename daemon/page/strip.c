@@ -69,12 +69,17 @@ static bool is_space(char c)
  * event handlers, ARIA...) are cut, which spares libxml2 most of a page's attribute bytes. */
 static bool attr_kept(const char *a, size_t n, bool link)
 {
-	static const char *const kept[] = { "class", "id", "itemprop", "hidden", "style", "type",
-		"name", "property", "content", "rel", "charset", "http-equiv", "lang", "xml:lang" };
+	static const struct {
+		const char *name;
+		size_t n;
+	} kept[] = { { "class", 5 }, { "id", 2 }, { "itemprop", 8 }, { "hidden", 6 },
+		     { "style", 5 }, { "type", 4 }, { "name", 4 }, { "property", 8 },
+		     { "content", 7 }, { "rel", 3 }, { "charset", 7 }, { "http-equiv", 10 },
+		     { "lang", 4 }, { "xml:lang", 8 } };
 	if (link && n == 4 && !strncasecmp(a, "href", 4))
 		return true;
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-		if (strlen(kept[i]) == n && !strncasecmp(a, kept[i], n))
+		if (kept[i].n == n && (a[0] | 0x20) == kept[i].name[0] && !strncasecmp(a, kept[i].name, n))
 			return true;
 	return false;
 }

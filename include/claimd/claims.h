@@ -28,6 +28,17 @@ struct claims_ctx *claims_free(struct claims_ctx *c);
 int claims_extract(const struct claims_ctx *c, const char *text, const char *published,
 		   json_t **ret);
 
+/* What one call could not analyse fully: sentences whose rules needed part-of-speech tags
+ * that the tagger could not give (no model in the lexicon directory, or it failed on the
+ * sentence); those sentences ran on the word lists alone. The caller may log it once per
+ * article (at debug level). */
+struct claims_stats {
+	size_t untagged;
+};
+/* claims_extract() that also fills *ret_stats (may be NULL) on success. */
+int claims_extract_ex(const struct claims_ctx *c, const char *text, const char *published, json_t **ret,
+		      struct claims_stats *ret_stats);
+
 /* Claims scoring below min_score (0..1, default CLAIMS_DEFAULT_MIN_SCORE) are dropped;
  * 0 keeps every statement (for inspecting the scores). */
 #define CLAIMS_DEFAULT_MIN_SCORE 0.45

@@ -13,7 +13,7 @@ struct page_opts {
 	const char *http_charset; /* charset= of the HTTP Content-Type; may be NULL */
 	const char *content_type; /* the HTTP Content-Type's media type; may be NULL */
 	size_t max_nodes;         /* element cap, 0 for the default (200000; at most 2000000):
-				   * the walk stops there and keeps what it read */
+				   * the parse stops there and keeps what it read */
 };
 
 struct page {

@@ -86,7 +86,6 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
         ("missing", "A page that is gone", base + "/status/404", "Gone, short."),
         ("stall", "A page that never answers", base + "/stall", "Stalls, short."),
         ("json", "A page that is JSON", base + "/pages/data.json", "JSON, short."),
-        ("big", "A page of 20 MB", base + "/pages/big.html", "Huge, short."),
         ("wall", "Budget talks stall", base + "/pages/wall.html", "Talks broke down, short."),
         ("teaser", "Port strike enters second week", base + "/pages/teaser.html",
          "The strike goes on, short."),
@@ -98,6 +97,9 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
         ("name", "Page on a name of a loopback address",
          "http://localhost:%d/pages/strict-b.html" % httpd.port, SHORT),
     ])
+    # its own source: 16 MiB take a while to come (more under the sanitizers), longer than
+    # the short timeout that bounds the stalled page above
+    rss(stage / "big.xml", [("big", "A page of 20 MB", base + "/pages/big.html", "Huge, short.")])
     rss(stage / "plain.xml", [
         ("plain", "A source that never fetches pages", base + "/pages/plain.html", SHORT),
     ])
@@ -106,16 +108,19 @@ def test_pages_fill_text_and_every_failure_gives_the_feed_text(httpd, daemons, s
                   "page_delay": "100ms", "page_max_wait": "4s", "timeout": "3s"},
         "strict": {"url": httpd.url("strict.xml")},
         "plain": {"url": httpd.url("plain.xml"), "fetch_page": "never"},
+        "big": {"url": httpd.url("big.xml"), "page_allow_private": "yes", "timeout": "60s"},
     })
     sub = sub_factory(d.publish)
     d.start()
     connected(sub)
     t0 = time.monotonic()
-    for name in ("paged.xml", "strict.xml", "plain.xml"):
+    for name in ("paged.xml", "strict.xml", "plain.xml", "big.xml"):
         os.rename(stage / name, httpd.root / name)
-    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 12,
-                timeout=30, what="12 articles")
+    sub.collect(lambda m: any(b.get("title") == "A page that never answers" for _, b, _ in m),
+                timeout=30, what="the article of the stalled page")
     elapsed = time.monotonic() - t0
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 12,
+                timeout=60, what="12 articles")
     arts = articles(sub)
     ids = [b["id"] for _, b in arts]
     assert len(ids) == len(set(ids)) == 12, "each article is published exactly once"
@@ -290,7 +295,7 @@ def test_page_delay_per_host(httpd, daemons, sub_factory):
     for i in range(3):
         shutil.copy(PAGES / "story.html", pages / ("s%d.html" % i))
     d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
-                           "page_delay": "1s"}})
+                           "page_delay": "2s"}})
     sub = sub_factory(d.publish, ("article/", "sys/heartbeat"))
     d.start()
     connected(sub)
@@ -305,8 +310,10 @@ def test_page_delay_per_host(httpd, daemons, sub_factory):
             if t.startswith("article/"):
                 when.setdefault(b["title"], time.monotonic())
     assert len(when) == 3, when
+    # the starts are 2 s apart; what is measured here also holds each page's extraction
+    # and claims, which vary a little (more under the sanitizers)
     ts = sorted(when.values())
-    assert ts[1] - ts[0] >= 0.8 and ts[2] - ts[1] >= 0.8, ts
+    assert ts[1] - ts[0] >= 1.4 and ts[2] - ts[1] >= 1.4, ts
     assert all(b["text_source"] == "page" for _, b in articles(sub))
     assert d.stop() == 0
 
@@ -387,9 +394,11 @@ def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
         ("gz", "Gzip", base + "/gzip/pages/story.html", SHORT),
         ("br", "Brotli", base + "/br/pages/story.html", SHORT),
         ("ftp", "Not http", "ftp://127.0.0.1/pages/story.html", SHORT),
+        ("file", "Redirect to a file", base + "/redirect/1?to=file:///etc/passwd", SHORT),
+        ("gopher", "Redirect to gopher", base + "/redirect/1?to=gopher://127.0.0.1:70/", SHORT),
     ])
-    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 5,
-                what="5 articles")
+    sub.collect(lambda m: len([x for x in m if x[0].startswith("article/")]) >= 7,
+                what="7 articles")
     a = by_guid_title(sub)
     assert a["Five redirects"]["text_source"] == "page"
     assert a["Five redirects"]["page_url"] == base + "/pages/story.html"
@@ -403,6 +412,9 @@ def test_pages_follow_redirects_and_decode(httpd, daemons, sub_factory):
     assert (a["Not http"]["text_source"], a["Not http"]["text_source_reason"]) == \
         ("feed", "no-link")
     assert a["Not http"]["page_url"] is None
+    for t in ("Redirect to a file", "Redirect to gopher"):
+        assert (a[t]["text_source"], a[t]["text_source_reason"]) == ("feed", "not-http"), t
+        assert "root:" not in a[t]["text"]
     assert d.stop() == 0
 
 
@@ -611,3 +623,45 @@ def test_redirects_from_a_public_page_to_private_addresses_are_refused(tmp_path)
     assert len(refused) == 2, refused
     assert all("loopback" in l for l in refused), refused
     assert any("127.0.0.1" in l for l in refused), refused
+
+
+def test_kill9_rounds_with_pages_lose_and_repeat_nothing(httpd, daemons):
+    """kill -9 at random moments while articles wait for their pages: in the end each is
+    journalled exactly once, with its page's text (or, for one whose page was in flight at
+    too many kills, the feed's text and "gave-up")."""
+    import random
+    pages = www(httpd)
+    n = 8
+    for i in range(n):
+        shutil.copy(PAGES / "story.html", pages / ("s%d.html" % i))
+    rss(httpd.root / "paged.xml", [
+        ("k%d" % i, "Story %d" % i, httpd.base + "/slow/300/pages/s%d.html" % i, SHORT)
+        for i in range(n)])
+    d = daemons({"paged": {"url": httpd.url("paged.xml"), "page_allow_private": "yes",
+                           "page_delay": "0s"}})
+    rng = random.Random(9)
+    for _ in range(6):
+        d.start()
+        time.sleep(rng.uniform(0.1, 1.2))
+        d.kill()
+    d.start()
+    msgs, _ = wait_for(lambda: (lambda r: r if len(r[0]) >= n else None)(
+        replay(d.replay, "article/", 0)), timeout=30, what="every article")
+    time.sleep(1.5)
+    msgs, end = replay(d.replay, "", 0)
+    arts = [b for t, b, _ in msgs if t.startswith("article/")]
+    assert sorted(b["title"] for b in arts) == sorted("Story %d" % i for i in range(n)), \
+        "each article exactly once"
+    for b in arts:
+        assert (b["text_source"] == "page" and "Tomas Berg" in b["text"]) or \
+            (b["text_source"], b["text_source_reason"]) == ("feed", "gave-up"), b
+    gseqs = [b["gseq"] for _, b, _ in msgs]
+    assert gseqs == sorted(set(gseqs))
+    # claims only for what was published, each article's claims once
+    claims = [b for t, b, _ in msgs if t.startswith("claim/")]
+    per = {}
+    for c in claims:
+        per.setdefault(c["article_id"], []).append(c["id"])
+    assert set(per) <= {b["id"] for b in arts}
+    assert all(len(v) == len(set(v)) for v in per.values())
+    assert d.stop() == 0

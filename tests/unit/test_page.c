@@ -266,6 +266,15 @@ static void test_not_html(void **state)
 		assert_string_equal(p->reason, "not-html");
 		page_free(p);
 	}
+	/* near miss: HTML without any text is HTML (no body), whatever its first tag */
+	static const char *const empty[] = { "<frameset><frame src=\"a.html\"></frameset>",
+		"\n\n<section><img src=\"x.jpg\"></section>", "<!-- nothing -->" };
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		struct page *q = extract(empty[i], strlen(empty[i]), NULL, NULL);
+		assert_null(q->text);
+		assert_string_equal(q->reason, "no-body");
+		page_free(q);
+	}
 	/* an HTML page served as an image */
 	struct page_opts o = { .content_type = "image/jpeg" };
 	struct page *p = NULL;
@@ -387,6 +396,13 @@ static void test_near_misses(void **state)
 			    PARA "</p><p>Follow us on <a href=\"/fb\">Facebook</a> and <a href=\"/x\">"
 			    "X</a>.</p><h3>Comments</h3></article></body></html>"),
 		PARA "\n\n" PARA);
+	/* a post quoted from a social network stays; the share bar beside it goes */
+	text_is(extract_str("<html><body><article><p>" PARA "</p><div class=\"social-embed\">"
+			    "<blockquote class=\"tweet\">We will not accept these rules, said the "
+			    "union on Monday.</blockquote></div><div class=\"social-share\"><p>Share "
+			    "this story with your friends and family today.</p></div><p>" PARA "</p>"
+			    "</article></body></html>"),
+		PARA "\n\nWe will not accept these rules, said the union on Monday.\n\n" PARA);
 	/* an advertisement's label inside the body, a one-word line at its end */
 	text_is(extract_str("<html><body><div itemprop=\"articleBody\"><p>" PARA "</p><div>"
 			    "ADVERTISEMENT</div><p>" PARA "</p><p>Anzeige</p><p>" PARA "</p>"
@@ -405,6 +421,34 @@ static void test_near_misses(void **state)
 	assert_non_null(p->text);
 	assert_non_null(strstr(p->text, "東京都は月曜日"));
 	page_free(p);
+}
+
+/* What is cut before the parse (scripts, styles, comments, attributes nobody reads) must
+ * leave the tree as libxml2 would build it. */
+static void test_cut_before_parse(void **state)
+{
+	(void)state;
+	text_is(extract_str("<html><head><style>p { color: red } </div></style>"
+			    "<script>var s = '<p>not text</p></article>';</script></head><body>"
+			    "<article data-x='a > b' title=\"<script>\"><!-- <script> -->"
+			    "<p onclick=\"f('<')\" data-json='{\"a\": \"</p>\"}'>" PARA "</p>"
+			    "<SCRIPT type=text/javascript>document.write('</article>')</SCRIPT>"
+			    "<svg><text>not text</text></svg><p class=lead id=p2 >" PARA "</p>"
+			    "<template><p>not text either</p></template></article></body></html>"),
+		PARA "\n\n" PARA);
+	/* JSON-LD is kept whole, attributes that meta.c reads too */
+	struct page *p = extract_str("<html><head><link data-a=\"1\" rel=\"canonical\" "
+				     "href=\"/c/1\"><meta data-b=2 property=\"og:title\" "
+				     "content=\"T &amp; U\"><script type=\"application/ld+json\">"
+				     "{\"@type\":\"NewsArticle\",\"author\":\"A B\"}</script>"
+				     "</head><body></body></html>");
+	assert_string_equal(p->canonical_url, "https://news.example.net/c/1");
+	assert_string_equal(p->title, "T & U");
+	assert_string_equal(p->authors[0], "A B");
+	page_free(p);
+	/* an unclosed comment or script swallows the rest, as in a browser */
+	text_is(extract_str("<html><body><p>" PARA "</p><!-- <p>" PARA "</p>"), PARA);
+	text_is(extract_str("<html><body><p>" PARA "</p><script> <p>" PARA "</p>"), PARA);
 }
 
 static void test_json(void **state)
@@ -446,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_not_html),
 		cmocka_unit_test(test_deep_and_huge),
 		cmocka_unit_test(test_near_misses),
+		cmocka_unit_test(test_cut_before_parse),
 		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -265,6 +265,14 @@ static void test_abbreviations(void **state)
 	expect_tag(&s, "fell", UPOS_VERB);
 	expect_chunk(&s, "Apple Inc"); /* the period before a verb is not in the phrase */
 	untag(&s);
+	/* the period is tagged as part of "Corp.", so "rose" reads as the verb after a name,
+	 * not as a noun opening a sentence */
+	tag_sentence(&s, "Shares of Acme Corp. rose 3.5% on Tuesday.");
+	expect_tag(&s, "Corp", UPOS_PROPN);
+	expect_tag(&s, ".", UPOS_PUNCT);
+	expect_tag(&s, "rose", UPOS_VERB);
+	expect_chunk(&s, "Acme Corp");
+	untag(&s);
 	/* near miss: a period after a longer word, or after a space, ends the phrase */
 	const char *w[] = { "Officials", "met", "Smithson", ".", "Jones", "agreed" };
 	struct tag_word tw[6];
