@@ -246,6 +246,9 @@ static void reload(void)
 	fetch_set_limits(D.fetch, &fc);
 	log_set_max_priority(log_level(c->log_level));
 	raise_nofile(c);
+	char kerr[512];
+	if (pub_reload_keys(D.pub, c, kerr, sizeof(kerr)) < 0)
+		log_ev(LOG_ERR, NULL, NULL, "CURVE keys not reloaded: %s", kerr);
 	cfg_free(old);
 	if (endpoints_changed)
 		log_ev(LOG_WARNING, NULL, NULL,

@@ -26,6 +26,7 @@
 #include "claimd/daemon.h"
 #include "claimd/stats.h"
 #include "claimd/feed.h"
+#include "claimd/html.h"
 #include "claimd/log.h"
 #include "claimd/msgid.h"
 #include "claimd/page.h"
@@ -325,6 +326,16 @@ static int publish_article(struct daemon *d, const char *source, json_t *art,
 	if (d->claims && text && *text &&
 	    claims_extract_ex(d->claims, text, published, &claims, &cst) < 0)
 		claims = NULL;
+	size_t text_len = text ? strlen(text) : 0;
+	if (d->claims && text_len > CLAIMS_TEXT_MAX) {
+		struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
+		log_ev(LOG_NOTICE, MSGID_ARTICLE_CUT, &lc,
+		       "Article '%s' of %s has %zu bytes of text%s; claims read from the first %u "
+		       "only (CLAIMS_TEXT_MAX)",
+		       id, source, text_len,
+		       text_len + 16 >= HTML_TEXT_MAX ? ", cut there (HTML_TEXT_MAX)" : "",
+		       CLAIMS_TEXT_MAX);
+	}
 	if (cst.untagged) {
 		struct log_ctx lc = { .source = source, .url = jstr(art, "url"), .article_id = id };
 		log_ev(LOG_DEBUG, MSGID_CLAIMS_UNTAGGED, &lc,

@@ -20,10 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
 #include "claimd/jsonw.h"
+#include "claimd/log.h"
+#include "claimd/msgid.h"
 #include "claimd/publish.h"
 #include "claimd/stats.h"
 #include "claimd/wire.h"
@@ -41,6 +44,8 @@
 #define PUB_BLOCKED_RETRY_MS 5       /* a client's queue is full: try again after */
 #define PUB_MAX_CLIENT_KEYS 4096
 #define PUB_REPLAY_HWM 2000
+#define PUB_MAX_REFUSED_LOGGED 64    /* refused client keys remembered, each logged once */
+#define PUB_CRED_KEY "curve.key"     /* the credential name under $CREDENTIALS_DIRECTORY */
 
 struct pending {
 	char *topic;
@@ -69,6 +74,14 @@ struct pub {
 	int zap_fd;
 	unsigned char (*client_keys)[32];
 	size_t n_client_keys;
+	unsigned char refused[PUB_MAX_REFUSED_LOGGED][32]; /* keys already logged */
+	size_t n_refused;
+	void **mons;                   /* handshake-failure monitors, one per socket */
+	int *mon_fds;
+	size_t n_mons;
+	bool logged_plain;             /* a client without CURVE was logged */
+	unsigned char secret[32];
+	bool curve;
 	struct loop_timer *t_service;
 	char *replay_ep;
 	struct pending *q;
@@ -159,21 +172,25 @@ static int load_client_keys(struct pub *p, const char *dir, char *err, size_t er
 		snprintf(err, errlen, "curve_client_keys_dir %s: %s", dir, strerror(-r));
 		return r;
 	}
-	p->client_keys = calloc(PUB_MAX_CLIENT_KEYS, 32);
-	if (!p->client_keys) {
+	unsigned char(*keys)[32] = calloc(PUB_MAX_CLIENT_KEYS, 32);
+	if (!keys) {
 		closedir(d);
 		return -ENOMEM;
 	}
+	size_t n = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) && p->n_client_keys < PUB_MAX_CLIENT_KEYS) {
+	while ((e = readdir(d)) && n < PUB_MAX_CLIENT_KEYS) {
 		if (e->d_name[0] == '.')
 			continue;
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (read_key(path, p->client_keys[p->n_client_keys]) == 0)
-			p->n_client_keys++;
+		if (read_key(path, keys[n]) == 0)
+			n++;
 	}
 	closedir(d);
+	free(p->client_keys);
+	p->client_keys = keys;
+	p->n_client_keys = n;
 	return 0;
 }
 
@@ -530,6 +547,113 @@ static void on_service_timer(struct loop *l, struct loop_timer *t, void *ud)
 
 /* ---- ZAP (CURVE client keys) ---- */
 
+/* A refused client is logged once per key (the first PUB_MAX_REFUSED_LOGGED keys until the
+ * next reload), not at each of its reconnections. */
+static void log_refused(struct pub *p, zmq_msg_t *mech, zmq_msg_t *cred, zmq_msg_t *addr)
+{
+	char a[64] = "?";
+	if (addr && zmq_msg_size(addr) < sizeof(a)) {
+		memcpy(a, zmq_msg_data(addr), zmq_msg_size(addr));
+		a[zmq_msg_size(addr)] = '\0';
+	}
+	if (!cred || zmq_msg_size(cred) != 32) {
+		if (p->logged_plain)
+			return;
+		p->logged_plain = true;
+		log_ev(LOG_WARNING, MSGID_CLIENT_REFUSED, NULL,
+		       "Refused a client from %s: mechanism %.*s, not CURVE", a,
+		       mech ? (int)zmq_msg_size(mech) : 1, mech ? (char *)zmq_msg_data(mech) : "?");
+		return;
+	}
+	for (size_t i = 0; i < p->n_refused && i < PUB_MAX_REFUSED_LOGGED; i++)
+		if (!memcmp(p->refused[i], zmq_msg_data(cred), 32))
+			return;
+	if (p->n_refused < PUB_MAX_REFUSED_LOGGED)
+		memcpy(p->refused[p->n_refused++], zmq_msg_data(cred), 32);
+	else if (p->n_refused++ > PUB_MAX_REFUSED_LOGGED)
+		return;
+	char z85[41];
+	zmq_z85_encode(z85, zmq_msg_data(cred), 32);
+	log_ev(LOG_WARNING, MSGID_CLIENT_REFUSED, NULL,
+	       "Refused a CURVE client from %s: public key %s is not in curve_client_keys_dir%s", a,
+	       z85, p->n_refused > PUB_MAX_REFUSED_LOGGED ? " (further refused keys not logged)" : "");
+}
+
+/* A client that does not speak CURVE fails the handshake before ZAP: a monitor on each
+ * socket reports it, logged once (until the next reload). */
+static void on_monitor(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	(void)l;
+	(void)events;
+	struct pub *p = ud;
+	void *m = NULL;
+	for (size_t i = 0; i < p->n_mons; i++)
+		if (p->mon_fds[i] == fd)
+			m = p->mons[i];
+	if (!m)
+		return;
+	while (sock_events(m) & ZMQ_POLLIN) {
+		zmq_msg_t ev, ep;
+		zmq_msg_init(&ev);
+		zmq_msg_init(&ep);
+		if (zmq_msg_recv(&ev, m, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&ev);
+			zmq_msg_close(&ep);
+			break;
+		}
+		bool two = zmq_msg_more(&ev) && zmq_msg_recv(&ep, m, ZMQ_DONTWAIT) >= 0;
+		if (zmq_msg_size(&ev) == 6 && !p->logged_plain) {
+			uint16_t id;
+			uint32_t val;
+			memcpy(&id, zmq_msg_data(&ev), 2);
+			memcpy(&val, (char *)zmq_msg_data(&ev) + 2, 4);
+			p->logged_plain = true;
+			log_ev(LOG_WARNING, MSGID_CLIENT_REFUSED, NULL,
+			       "Refused a client on %.*s: its handshake failed (%s 0x%x), it does "
+			       "not speak CURVE with this server's key",
+			       two ? (int)zmq_msg_size(&ep) : 1, two ? (char *)zmq_msg_data(&ep) : "?",
+			       id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "protocol error" : "error",
+			       val);
+		}
+		zmq_msg_close(&ev);
+		zmq_msg_close(&ep);
+	}
+}
+
+static int monitor(struct pub *p, void *s)
+{
+	char ep[64];
+	snprintf(ep, sizeof(ep), "inproc://claimd-monitor-%zu", p->n_mons);
+	if (zmq_socket_monitor(s, ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+					      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) < 0)
+		return -errno;
+	void *m = zmq_socket(p->zctx, ZMQ_PAIR);
+	if (!m)
+		return -errno;
+	int fd = -1, r;
+	size_t sz = sizeof(fd);
+	void **mons = realloc(p->mons, (p->n_mons + 1) * sizeof(*mons));
+	int *fds = mons ? realloc(p->mon_fds, (p->n_mons + 1) * sizeof(*fds)) : NULL;
+	if (mons)
+		p->mons = mons;
+	if (fds)
+		p->mon_fds = fds;
+	if (!mons || !fds || zmq_connect(m, ep) < 0 || zmq_getsockopt(m, ZMQ_FD, &fd, &sz) < 0) {
+		r = !mons || !fds ? -ENOMEM : -errno;
+		zmq_close(m);
+		return r;
+	}
+	if ((r = loop_add(p->loop, fd, EPOLLIN, on_monitor, p)) < 0) {
+		zmq_close(m);
+		return r;
+	}
+	p->mons[p->n_mons] = m;
+	p->mon_fds[p->n_mons++] = fd;
+	/* ZMQ_FD signals only a change: ask once, or the first event never wakes us */
+	on_monitor(p->loop, fd, EPOLLIN, p);
+	return 0;
+}
+
 static void zap_handle(struct pub *p)
 {
 	zmq_msg_t fr[8];
@@ -557,6 +681,9 @@ static void zap_handle(struct pub *p)
 		for (size_t i = 0; i < p->n_client_keys && !ok; i++)
 			ok = !memcmp(p->client_keys[i], zmq_msg_data(&fr[6]), 32);
 	}
+	if (!ok)
+		log_refused(p, n >= 7 ? &fr[5] : NULL, n >= 7 ? &fr[6] : NULL,
+			    n >= 4 ? &fr[3] : NULL);
 	const char *code = ok ? "200" : "400";
 	const char *text = ok ? "OK" : "client key not allowed";
 	const void *rf[6] = { "1.0", zmq_msg_data(&fr[1]), code, text, "", "" };
@@ -663,11 +790,27 @@ void pub_set_sent_hook(struct pub *p, void (*fn)(void *ud), void *ud)
 	p->sent_ud = ud;
 }
 
+/* The server's secret key file: curve_secret_key_file, else the systemd credential
+ * curve.key (LoadCredential=curve.key:PATH, in $CREDENTIALS_DIRECTORY) when there is one,
+ * else NULL (no CURVE). */
+static const char *secret_path(const struct cfg *cfg, char *buf, size_t len)
+{
+	if (cfg->curve_secret_key_file && *cfg->curve_secret_key_file)
+		return cfg->curve_secret_key_file;
+	const char *cd = getenv("CREDENTIALS_DIRECTORY");
+	if (!cd || !*cd)
+		return NULL;
+	snprintf(buf, len, "%s/%s", cd, PUB_CRED_KEY);
+	return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
 int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *st,
 	    struct pub **ret, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "unknown error");
-	bool curve = cfg->curve_secret_key_file && *cfg->curve_secret_key_file;
+	char cred[4096];
+	const char *secret_file = secret_path(cfg, cred, sizeof(cred));
+	bool curve = secret_file != NULL;
 	const char *replay = cfg->replay && *cfg->replay ? cfg->replay : NULL;
 	if (cfg->n_publish == 0) {
 		snprintf(err, errlen, "no publish endpoint configured");
@@ -686,10 +829,9 @@ int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *
 	}
 	unsigned char secret[32];
 	if (curve) {
-		int r = read_key(cfg->curve_secret_key_file, secret);
+		int r = read_key(secret_file, secret);
 		if (r < 0) {
-			snprintf(err, errlen, "cannot read CURVE secret key %s: %s",
-				 cfg->curve_secret_key_file,
+			snprintf(err, errlen, "cannot read CURVE secret key %s: %s", secret_file,
 				 r == -EINVAL ? "not a 40-character Z85 key" : strerror(-r));
 			return r;
 		}
@@ -707,6 +849,9 @@ int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *
 	p->st = st;
 	p->router_fd = -1;
 	p->zap_fd = -1;
+	p->curve = curve;
+	if (curve)
+		memcpy(p->secret, secret, 32);
 	int r = -ENOMEM;
 	if (cfg->shard && *cfg->shard && !(p->shard = strdup(cfg->shard)))
 		goto fail;
@@ -748,7 +893,7 @@ int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *
 			set_int(s, ZMQ_SNDHWM, cfg->sndhwm);
 		int64_t maxmsg = 4096; /* subscriptions */
 		zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-		if (curve && (r = secure(s, secret)) < 0) {
+		if (curve && ((r = secure(s, secret)) < 0 || (r = monitor(p, s)) < 0)) {
 			snprintf(err, errlen, "cannot set CURVE on %s: %s", cfg->publish[i],
 				 zmq_strerror(-r));
 			goto fail;
@@ -768,7 +913,7 @@ int pub_new(void *zctx, struct loop *loop, const struct cfg *cfg, struct store *
 		set_int(p->router, ZMQ_SNDHWM, PUB_REPLAY_HWM);
 		int64_t maxmsg = 4096; /* requests are small */
 		zmq_setsockopt(p->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-		if (curve && (r = secure(p->router, secret)) < 0) {
+		if (curve && ((r = secure(p->router, secret)) < 0 || (r = monitor(p, p->router)) < 0)) {
 			snprintf(err, errlen, "cannot set CURVE on %s: %s", replay, zmq_strerror(-r));
 			goto fail;
 		}
@@ -810,6 +955,12 @@ struct pub *pub_free(struct pub *p)
 		loop_del(p->loop, p->router_fd);
 	if (p->zap_fd >= 0)
 		loop_del(p->loop, p->zap_fd);
+	for (size_t i = 0; i < p->n_mons; i++) {
+		loop_del(p->loop, p->mon_fds[i]);
+		zmq_close(p->mons[i]);
+	}
+	free(p->mons);
+	free(p->mon_fds);
 	loop_timer_free(p->t_service);
 	if (p->router)
 		zmq_close(p->router);
@@ -942,4 +1093,59 @@ int pub_heartbeat(struct pub *p, json_t *body)
 uint64_t pub_sent(const struct pub *p)
 {
 	return p ? p->sent : 0;
+}
+
+int pub_reload_keys(struct pub *p, const struct cfg *cfg, char *err, size_t errlen)
+{
+	if (!p || !p->curve)
+		return 0;
+	char cred[4096];
+	const char *secret_file = secret_path(cfg, cred, sizeof(cred));
+	unsigned char secret[32];
+	int r;
+	if (!secret_file) {
+		snprintf(err, errlen, "no CURVE secret key any more; keeping the old keys");
+		return -EINVAL;
+	}
+	if ((r = read_key(secret_file, secret)) < 0) {
+		snprintf(err, errlen, "cannot read CURVE secret key %s: %s; keeping the old keys",
+			 secret_file, r == -EINVAL ? "not a 40-character Z85 key" : strerror(-r));
+		return r;
+	}
+	if (!cfg->curve_client_keys_dir || !*cfg->curve_client_keys_dir ||
+	    (r = load_client_keys(p, cfg->curve_client_keys_dir, err, errlen)) < 0) {
+		if (!cfg->curve_client_keys_dir || !*cfg->curve_client_keys_dir)
+			snprintf(err, errlen, "CURVE needs curve_client_keys_dir; keeping the old keys");
+		return -EINVAL;
+	}
+	p->n_refused = 0;
+	p->logged_plain = false;
+	if (memcmp(secret, p->secret, 32)) {
+		/* a listener copies its options when it binds: rebind with the new key (the
+		 * clients reconnect, and need the new public key) */
+		memcpy(p->secret, secret, 32);
+		for (size_t i = 0; i <= p->n_pubs; i++) {
+			void *s = i < p->n_pubs ? p->pubs[i] : p->router;
+			/* the endpoint each socket is bound to (publish and replay changes take
+			 * effect at the next restart, not here) */
+			char ep[1024];
+			size_t sz = sizeof(ep);
+			if (!s || zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &sz) < 0 || !*ep)
+				continue;
+			zmq_unbind(s, ep);
+			if ((r = secure(s, secret)) < 0)
+				return r;
+			/* libzmq closes the old listener in its I/O thread: until it has, the port
+			 * is in use. A reload is rare; wait for it, at most 1 s. */
+			for (int tries = 0; tries < 100; tries++) {
+				r = bind_ep(s, ep, i < p->n_pubs ? "publish" : "replay", err, errlen);
+				if (r != -EADDRINUSE)
+					break;
+				nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+			}
+			if (r < 0)
+				return r;
+		}
+	}
+	return (int)p->n_client_keys;
 }

@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLAIMS_MAX_TEXT (4u << 20)       /* bytes of text per call */
+#include "claimd/claims.h"
+
+#define CLAIMS_MAX_TEXT CLAIMS_TEXT_MAX   /* bytes of text per call (claims.h) */
 #define CLAIMS_MAX_SENT_TOKENS 400       /* longer sentences are cut */
 #define CLAIMS_MAX_SENT_BYTES 4000       /* longer sentences are not claims */
 #define CLAIMS_MAX_PER_ARTICLE 400

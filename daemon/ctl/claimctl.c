@@ -15,6 +15,7 @@ static const struct {
 	{ "cluster", ctl_cluster, "cluster [--updates|--keys] [--claims] [--min-members N] FILE...   claims of articles, clustered" },
 	{ "page", ctl_page, "page [--text] [--url URL] FILE|URL|-   an article page's body and metadata" },
 	{ "check", ctl_check, "check FILE   validate a configuration (--keys lists every key)" },
+	{ "keygen", ctl_keygen, "keygen [--force] [PATH]   a CURVE key pair: PATH.key (secret, 0600), PATH.pub" },
 	{ "tag", ctl_tag, "tag [--chunks] [--conllu] FILE|-   part-of-speech tags and noun phrases" },
 	{ "sub", ctl_sub, "sub [-t TOPIC] [-n N|--since WHEN] [-C N] [-W S] [-F json|pretty|text] ENDPOINT   subscribe, gap-free" },
 	{ "status", ctl_status, "status [--json] [-c FILE] [REPLAY_ENDPOINT]   how the running claimd and its sources are doing" },

@@ -1081,7 +1081,12 @@ int feed_xml_parse(const char *buf, size_t len, const struct feed_opts *o, struc
 	bool capped = ec.capped;
 	if (!wf) {
 		f->wellformed = false;
-		feed_warn(f, "not well-formed XML (line %d): %s", ec.line, ec.msg);
+		if (strstr(ec.msg, "Huge input lookup") || strstr(ec.msg, "huge text node"))
+			/* libxml2's own cap (XML_MAX_TEXT_LENGTH, 10 MB), never lifted here */
+			feed_warn(f, "not well-formed XML (line %d): a text node over libxml2's "
+				     "10 MB limit; the item's text was cut there", ec.line);
+		else
+			feed_warn(f, "not well-formed XML (line %d): %s", ec.line, ec.msg);
 		if (!doc) {
 			struct errcap ec2 = { .max_nodes = ec.max_nodes };
 			bool has_dtd = memmem(u8, u8len, "<!ENTITY", 8) != NULL;

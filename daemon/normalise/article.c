@@ -188,8 +188,15 @@ static int one(const struct feed *f, size_t i, const struct article_opts *o,
 	if (r < 0)
 		return r;
 	const char *title = it->title ? it->title : "";
+	/* a title longer than any headline (hostile: 1 MB) is cut at a character boundary */
+	size_t tlen = strlen(title), tcut = tlen;
+	if (tlen > ARTICLE_MAX_TITLE) {
+		tcut = ARTICLE_MAX_TITLE;
+		while (tcut > 0 && ((unsigned char)title[tcut] & 0xC0) == 0x80)
+			tcut--;
+	}
 	char *sep = NULL;
-	if (asprintf(&sep, "%s\n", title) < 0) {
+	if (asprintf(&sep, "%.*s\n", (int)tcut, title) < 0) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -206,7 +213,14 @@ static int one(const struct feed *f, size_t i, const struct article_opts *o,
 	json_object_set_new(a, "id", json_string(id));
 	json_object_set_new(a, "source", str_or_null(o->source));
 	json_object_set_new(a, "url", str_or_null(canon[i]));
-	json_object_set_new(a, "title", str_or_null(it->title));
+	if (tcut < tlen) {
+		sep[tcut] = '\0';
+		json_object_set_new(a, "title", json_string(sep));
+		warn(w, "article '%s': title of %zu bytes cut to %zu (ARTICLE_MAX_TITLE)", id, tlen,
+		     tcut);
+	} else {
+		json_object_set_new(a, "title", str_or_null(it->title));
+	}
 	json_object_set_new(a, "authors", authors_json(it));
 	/* RSS 1.0 feeds often date items only with dc:date (mapped to updated) */
 	json_object_set_new(a, "published",

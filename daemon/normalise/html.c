@@ -777,18 +777,90 @@ int html_to_text_ref(const char *html, size_t len, const char *base, char **ret)
 	return tb_finish(&t, ret);
 }
 
+static bool void_tag(const char *s, size_t n)
+{
+	static const char *const v[] = { "br", "img", "hr", "meta", "link", "input", "wbr",
+					 "source", "area", "col", "embed", "param", "track", "base" };
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strlen(v[i]) == n && !strncasecmp(s, v[i], n))
+			return true;
+	return false;
+}
+
+/* libxml2's HTML parser drops everything below depth 256 ("Excessive depth"), so hostile
+ * nesting (5,000 <div>s around the text) would lose the text. When the tags nest deeper
+ * than FLAT_DEPTH, returns a copy without the tags opened or closed below that depth (their
+ * text kept), else NULL. One pass, no recursion. */
+#define FLAT_DEPTH 200
+static char *flatten_deep(const char *s, size_t len, size_t *ret_len)
+{
+	size_t depth = 0, max = 0;
+	char *out = NULL;
+	size_t o = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		depth = 0;
+		for (size_t i = 0; i < len;) {
+			if (s[i] != '<') {
+				if (out)
+					out[o++] = s[i];
+				i++;
+				continue;
+			}
+			const char *gt = memchr(s + i, '>', len - i);
+			size_t end = gt ? (size_t)(gt - s) + 1 : len;
+			bool close = i + 1 < len && s[i + 1] == '/';
+			size_t ns = i + 1 + close, ne = ns;
+			while (ne < end && (((s[ne] | 32) >= 'a' && (s[ne] | 32) <= 'z') ||
+					    (s[ne] >= '0' && s[ne] <= '9')))
+				ne++;
+			bool tag = ne > ns, selfclose = end >= 2 && s[end - 2] == '/';
+			bool deep = depth > FLAT_DEPTH;
+			if (tag && !close && !selfclose && !void_tag(s + ns, ne - ns)) {
+				depth++;
+				deep = depth > FLAT_DEPTH;
+			} else if (tag && close && depth) {
+				depth--;
+			}
+			if (depth > max)
+				max = depth;
+			if (out && !(tag && deep)) {
+				memcpy(out + o, s + i, end - i);
+				o += end - i;
+			} else if (out) {
+				out[o++] = ' ';
+			}
+			i = end;
+		}
+		if (pass == 0) {
+			if (max <= FLAT_DEPTH || !(out = malloc(len + 1)))
+				return NULL;
+		}
+	}
+	out[o] = '\0';
+	*ret_len = o;
+	return out;
+}
+
 static int html_parse_text(const char *html, size_t len, const char *base, struct tb *t)
 {
 	if (len > INT32_MAX)
 		len = INT32_MAX;
+	size_t flat_len = 0;
+	char *flat = flatten_deep(html, len, &flat_len);
+	if (flat) {
+		html = flat;
+		len = flat_len;
+	}
 	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
 					HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 						HTML_PARSE_COMPACT);
 	if (!doc) {
 		tb_text(t, html, len, false);
+		free(flat);
 		return 0;
 	}
 	walk(xmlDocGetRootElement(doc), base, t, 0);
 	xmlFreeDoc(doc);
+	free(flat);
 	return 0;
 }

@@ -2,6 +2,8 @@
  * fields schema/gseq/epoch/emitted_at, which publish adds). Pure: no I/O, no logging. */
 #ifndef CLAIMD_ARTICLE_H
 #define CLAIMD_ARTICLE_H
+
+#define ARTICLE_MAX_TITLE 2048 /* bytes; a longer title is cut (with a warning) */
 #include <stdint.h>
 #include <jansson.h>
 #include "claimd/config.h"

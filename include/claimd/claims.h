@@ -13,6 +13,11 @@ struct claims_ctx;
 int claims_new(const char *lexicon_dir, struct claims_ctx **ret, char *err, size_t errlen);
 struct claims_ctx *claims_free(struct claims_ctx *c);
 
+/* Claims are read from the first CLAIMS_TEXT_MAX bytes of a text (1 MiB, five times the
+ * longest news article): the bound on the time one article takes in this stage (0.4 s
+ * here, for text built to be slow); the caller logs when an article is longer. */
+#define CLAIMS_TEXT_MAX (1u << 20)
+
 /* text: clean plain text (boilerplate already removed), paragraphs separated by blank
  * lines. published: ISO 8601 date-time of the article or NULL. Returns 0 and a new JSON
  * array of claim objects with: sentence, speaker ({text,type,name} or null), cue, stance,

@@ -10,6 +10,7 @@ int ctl_sub(int argc, char **argv);      /* daemon/ctl/sub.c */
 int ctl_check(int argc, char **argv);    /* daemon/ctl/check.c */
 int ctl_page(int argc, char **argv);     /* daemon/ctl/page.c */
 int ctl_tag(int argc, char **argv);      /* daemon/ctl/tag.c */
+int ctl_keygen(int argc, char **argv);   /* daemon/ctl/keygen.c */
 int ctl_status(int argc, char **argv);   /* daemon/ctl/status.c */
 
 #endif

@@ -18,6 +18,8 @@
 #define MSGID_ARTICLE_PUBLISHED  "59d313f7f689a9716524f19f6d757f97" /* article published */
 #define MSGID_PAGE_REFUSED       "a9032d8aea074350b2a6cf45eb75ccf9" /* article page refused: not a public address */
 #define MSGID_PAGE_UNUSED        "09f7d979e75a43bdaab5fadf3514eb2e" /* article page not used: feed text published */
+#define MSGID_ARTICLE_CUT        "06c1f85b14a44deda8c98cfaf737e1d2" /* article over a size limit: text or claims cut */
+#define MSGID_CLIENT_REFUSED     "b0a5d0a4c9e34e1f8b7f5d6c2a41e903" /* a ZeroMQ client refused: unknown CURVE key, or no CURVE */
 #define MSGID_CLAIMS_UNTAGGED    "d8394c6447674839a25173455bc0eccc" /* claims: sentences analysed without tags */
 #define MSGID_LOG_SUPPRESSED     "20ae77206b9e37ed1b0c1ec92eafdb36" /* log messages suppressed */
 #define MSGID_NATS_UNREACHABLE   "337ad03131224375a68a36a0cb04847b" /* JetStream unreachable: backlog kept in the journal */

@@ -21,6 +21,11 @@ struct pub *pub_free(struct pub *p);
  * (NULL: none). */
 void pub_set_status(struct pub *p, char *(*fn)(void *ud), void *ud);
 
+/* On reload: reads the CURVE keys again (the secret key, rebinding the sockets when it
+ * changed, and curve_client_keys_dir). Returns the number of client keys, 0 without
+ * CURVE, or -errno with a reason in err (the old keys stay). */
+int pub_reload_keys(struct pub *p, const struct cfg *cfg, char *err, size_t errlen);
+
 /* Adds schema (e.g. "claimd.article/1"), gseq, epoch, emitted_at to body (borrowed,
  * modified), journals it, then sends it. Returns 0 or -errno (journal failure: nothing
  * was sent). ret_gseq may be NULL. */
