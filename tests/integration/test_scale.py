@@ -105,7 +105,9 @@ def test_3000_sources_under_fd_limit_1024(httpd, daemons):
     assert last[2] == N, "an article was published twice: %d" % last[2]
     assert last[3] == N, "sources ok: %d" % last[3]
     assert max_fds < 200, "claimd held %d fds for %d sources" % (max_fds, N)
-    assert rss_kib(pid) < 96 * 1024 or "san" in d.proc.args[0], "RSS %d KiB" % rss_kib(pid)
+    # 3,000 sources and the 3,000 articles they published, with the claim stage's tagger
+    # model (about 20 MiB) and the cluster window holding those articles' claims
+    assert rss_kib(pid) < 160 * 1024 or "san" in d.proc.args[0], "RSS %d KiB" % rss_kib(pid)
     # the second pass is spread: no second of it carries more than a third of its polls
     second = [(t, f) for t, f, a, ok in samples if f >= f1]
     per_sec = {}

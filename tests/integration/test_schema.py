@@ -61,7 +61,8 @@ def schemas(strip_patterns=False):
             s = strip(s)
         out[s["title"]] = s
     assert set(out) == {"claimd.article/1", "claimd.claim/1", "claimd.cluster/1",
-                        "claimd.heartbeat/1", "claimd.source/1", "claimd.status/1"}
+                        "claimd.heartbeat/1", "claimd.nats/1", "claimd.source/1",
+                        "claimd.status/1"}
     return out
 
 
