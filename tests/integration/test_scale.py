@@ -116,7 +116,9 @@ def test_3000_sources_under_fd_limit_1024(httpd, daemons):
         if prev is not None:
             per_sec[int(t)] = per_sec.get(int(t), 0) + f - prev
         prev = f
-    assert max(per_sec.values()) < N / 3, "second pass in a burst: %s" % sorted(per_sec.items())
+    # (not under the sanitizers: a daemon several times slower falls behind and catches up)
+    assert max(per_sec.values()) < N / 3 or "san" in d.proc.args[0], \
+        "second pass in a burst: %s" % sorted(per_sec.items())
     assert "Too many open files" not in d.log()
     print("first pass of %d sources: %.1f s, max fds %d, RSS %d KiB" % (
         N, first_pass, max_fds, rss_kib(pid)))
