@@ -19,36 +19,8 @@
 #include "claimd/page.h"
 #include "claimd/url.h"
 
-#define PAGE_CTL_MAX_BODY (16u << 20)
+#include "body.h"
 
-struct body {
-	char *buf;
-	size_t len, cap;
-	bool too_big;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-	struct body *b = ud;
-	size_t k = size * n;
-	if (b->len + k > PAGE_CTL_MAX_BODY) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + k + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		while (cap < b->len + k + 1)
-			cap *= 2;
-		char *nb = realloc(b->buf, cap);
-		if (!nb)
-			return 0;
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, k);
-	b->len += k;
-	return k;
-}
 
 static int read_input(const char *path, struct body *b, char **ret_err)
 {
@@ -61,7 +33,7 @@ static int read_input(const char *path, struct body *b, char **ret_err)
 	size_t n;
 	int r = 0;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (on_data(chunk, 1, n, b) != n) {
+		if (body_append(chunk, 1, n, b) != n) {
 			*ret_err = strdup(b->too_big ? "larger than 16 MiB" : strerror(ENOMEM));
 			r = -EFBIG;
 			break;
@@ -72,51 +44,6 @@ static int read_input(const char *path, struct body *b, char **ret_err)
 	}
 	if (f != stdin)
 		fclose(f);
-	return r;
-}
-
-static int fetch(const char *url, struct body *b, char **ret_eff, char **ret_ctype, char **ret_err)
-{
-	CURL *c = curl_easy_init();
-	if (!c)
-		return -ENOMEM;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "claimctl/" CLAIMD_VERSION " (+claimd)");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PAGE_CTL_MAX_BODY);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	int r = 0;
-	if (b->too_big) {
-		*ret_err = strdup("body larger than 16 MiB");
-		r = -EFBIG;
-	} else if (rc != CURLE_OK) {
-		*ret_err = strdup(*errbuf ? errbuf : curl_easy_strerror(rc));
-		r = -EIO;
-	} else if (status >= 400) {
-		if (asprintf(ret_err, "HTTP status %ld", status) < 0)
-			*ret_err = NULL;
-		r = -EIO;
-	} else {
-		char *eff = NULL, *ct = NULL;
-		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-		*ret_eff = strdup(eff ? eff : url);
-		*ret_ctype = ct ? strdup(ct) : NULL;
-	}
-	curl_easy_cleanup(c);
 	return r;
 }
 
@@ -153,7 +80,7 @@ static int page_one(const char *in, bool text, const char *base, const char *cha
 	char mt[128], cs[64];
 	int r, status = 0;
 	if (url_is_http(in))
-		r = fetch(in, &b, &eff, &ctype, &err);
+		r = body_fetch(in, 30L, &b, &eff, &ctype, &err);
 	else
 		r = read_input(in, &b, &err);
 	split_ctype(ctype, mt, sizeof(mt), cs, sizeof(cs));

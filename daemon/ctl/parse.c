@@ -23,83 +23,9 @@
 #include "claimd/feed.h"
 #include "claimd/url.h"
 
-#define PARSE_MAX_BODY (16u << 20)
+#include "body.h"
+
 #define PARSE_MAX_FILE (64u << 20)
-
-struct body {
-	char *buf;
-	size_t len, cap;
-	bool too_big;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-	struct body *b = ud;
-	size_t k = size * n;
-	if (b->len + k > PARSE_MAX_BODY) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + k + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		while (cap < b->len + k + 1)
-			cap *= 2;
-		char *nb = realloc(b->buf, cap);
-		if (!nb)
-			return 0;
-		b->buf = nb;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, k);
-	b->len += k;
-	return k;
-}
-
-static int fetch_url(const char *url, struct body *b, char **ret_eff, char **ret_ctype,
-		     char **ret_err)
-{
-	CURL *c = curl_easy_init();
-	if (!c)
-		return -ENOMEM;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "claimctl/" CLAIMD_VERSION " (+claimd)");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)PARSE_MAX_BODY);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	CURLcode rc = curl_easy_perform(c);
-	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	int r = 0;
-	if (b->too_big) {
-		*ret_err = strdup("body larger than 16 MiB");
-		r = -EFBIG;
-	} else if (rc != CURLE_OK) {
-		*ret_err = strdup(*errbuf ? errbuf : curl_easy_strerror(rc));
-		r = -EIO;
-	} else if (status >= 400) {
-		if (asprintf(ret_err, "HTTP status %ld", status) < 0)
-			*ret_err = NULL;
-		r = -EIO;
-	} else {
-		char *eff = NULL, *ct = NULL;
-		curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
-		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-		*ret_eff = eff ? strdup(eff) : strdup(url);
-		*ret_ctype = ct ? strdup(ct) : NULL;
-	}
-	curl_easy_cleanup(c);
-	return r;
-}
 
 static int read_file(const char *path, struct body *b, char **ret_err)
 {
@@ -113,7 +39,7 @@ static int read_file(const char *path, struct body *b, char **ret_err)
 	int r = 0;
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < PARSE_MAX_BODY && !b->buf) {
+	    (uint64_t)st.st_size < CTL_BODY_MAX && !b->buf) {
 		/* a regular file: one buffer of its size (and the NUL), not a doubling series */
 		b->cap = (size_t)st.st_size + 1;
 		if (!(b->buf = malloc(b->cap)))
@@ -125,7 +51,7 @@ static int read_file(const char *path, struct body *b, char **ret_err)
 			r = -EFBIG;
 			break;
 		}
-		if (on_data(chunk, 1, n, b) != n) {
+		if (body_append(chunk, 1, n, b) != n) {
 			*ret_err = strdup(b->too_big ? "file too large" : strerror(ENOMEM));
 			r = -ENOMEM;
 			break;
@@ -330,7 +256,7 @@ static int parse_one(const char *in, bool model, const char *source)
 			fprintf(stderr, "claimctl: %s: only http and https URLs are fetched\n", in);
 			return 1;
 		}
-		r = fetch_url(in, &b, &eff, &ctype, &err);
+		r = body_fetch(in, 60L, &b, &eff, &ctype, &err);
 	} else {
 		r = read_file(in, &b, &err);
 	}
